@@ -1,0 +1,26 @@
+"""The one command-line tool, `gridvend`: each part of the product adds its group here."""
+
+import click
+
+from gridvend import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gridvend")
+def cli() -> None:
+    """gridvend: prepaid electricity vending for places where the vendor walks."""
+
+
+def _register_groups() -> None:
+    from host.cli.meter_sim import meter_sim
+    from server.cli.sts import sts
+
+    cli.add_command(sts)
+    cli.add_command(meter_sim)
+
+
+_register_groups()
+
+
+def main() -> None:
+    cli()
