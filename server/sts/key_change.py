@@ -55,7 +55,9 @@ def key_change_tokens(
     check_int("tariff index (TI)", ti, 0, 99)
     if ea == EA11:
         if sgc is None:
-            raise StsError("a 128-bit key change carries the supply group code: give --sgc", "invalid")
+            raise StsError(
+                "a 128-bit key change carries the supply group code: give --sgc", "invalid"
+            )
         check_int("supply group code (SGC)", sgc, 0, 999999)
     parts = {s: int.from_bytes(new_key[sl], "big") for s, sl in KEY_BYTES_IN[ea].items()}
     payloads = {

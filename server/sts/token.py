@@ -104,12 +104,12 @@ def token_value(digits: str) -> int:
         bad = next((ch for ch in text if not ("0" <= ch <= "9")), "")
         raise StsError(f"token {digits!r}: {bad!r} is not a digit", "format")
     if len(text) != TOKEN_DIGITS:
-        raise StsError(
-            f"token {text} has {len(text)} digits; a token has exactly 20", "format"
-        )
+        raise StsError(f"token {text} has {len(text)} digits; a token has exactly 20", "format")
     value = int(text)
     if value >> 66:
-        raise StsError(f"token {text} is too large to be an STS token (more than 66 bits)", "format")
+        raise StsError(
+            f"token {text} is too large to be an STS token (more than 66 bits)", "format"
+        )
     return value
 
 
