@@ -15,9 +15,8 @@ def main() -> int:
         if only and name not in only:
             continue
         print(f"== {name}", flush=True)
-        module = importlib.import_module(f"bench.{name}")
         try:
-            module.main()
+            importlib.import_module(f"bench.{name}").main()
         except Exception as exc:  # a broken benchmark is reported, the others still run
             failed += 1
             print(f"   FAILED: {type(exc).__name__}: {exc}", flush=True)

@@ -15,7 +15,6 @@ _MANTISSA_LIMIT = 1 << 14
 _OFFSETS = (0, 16384, 180224, 1818624)
 MAX_TENTHS = _OFFSETS[3] + 1000 * (_MANTISSA_LIMIT - 1)  # 18_201_624
 MAX_UNITS = Decimal(MAX_TENTHS) / 10
-_TENTH = Decimal("0.1")
 
 
 def decode_amount(raw: int) -> int:
@@ -55,7 +54,7 @@ def units_to_tenths(amount: Decimal | int | str, unit: str = "kWh") -> int:
         raise StsError(f"amount {amount!r} is not a finite number", "amount_range")
     if value < 0:
         raise StsError(f"amount {value} {unit} is negative", "amount_range")
-    tenths = int((value / _TENTH).to_integral_value(rounding=ROUND_CEILING))
+    tenths = int(value.scaleb(1).to_integral_value(rounding=ROUND_CEILING))
     if tenths > MAX_TENTHS:
         raise StsError(
             f"amount {value} {unit} is more than one token can carry ({MAX_UNITS} {unit}); "

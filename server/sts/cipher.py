@@ -16,8 +16,21 @@ class BlockCipher(Protocol):
 
 def block_cipher(ea: int, key: bytes) -> BlockCipher:
     """The cipher for a decoder key; refuses a key of the wrong length for the algorithm."""
+    if isinstance(key, bytearray | memoryview):
+        key = bytes(key)
+    try:
+        return _expanded(ea, key)
+    except TypeError:  # unhashable: not a key at all
+        raise StsError("a decoder key is needed (hex digits)", "key") from None
+
+
+# A pure memo: expanding a key costs far more than a token, and a server vends to the same
+# meters again and again. Bounded, so it never grows without limit. Checks run on a miss
+# only; a refused key raises, and exceptions are never cached.
+@lru_cache(maxsize=4096)
+def _expanded(ea: int, key: bytes) -> BlockCipher:
     check_ea(ea)
-    if not isinstance(key, bytes | bytearray):
+    if not isinstance(key, bytes):
         raise StsError("a decoder key is needed (hex digits)", "key")
     if len(key) != KEY_BYTES[ea]:
         raise StsError(
@@ -25,13 +38,6 @@ def block_cipher(ea: int, key: bytes) -> BlockCipher:
             f"({KEY_BYTES[ea] * 2} hex digits), got {len(key) * 8} bits",
             "key",
         )
-    return _expanded(ea, bytes(key))
-
-
-# A pure memo: expanding a key costs far more than a token, and a server vends to the same
-# meters again and again. Bounded, so it never grows without limit.
-@lru_cache(maxsize=4096)
-def _expanded(ea: int, key: bytes) -> BlockCipher:
     if ea == EA07:
         from server.sts.sta import Sta
 

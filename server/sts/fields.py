@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from server.sts.errors import StsError
-from server.sts.tid import check_key_expiry, check_tid
+from server.sts.tid import TID_MAX, check_key_expiry, check_tid
 
 
 def check_int(name: str, value: object, low: int, high: int, code: str = "invalid") -> int:
@@ -24,6 +24,16 @@ def pick_rnd(rnd: int | None) -> int:
 
 def timed_payload_head(tid: int, rnd: int | None, ken: int) -> int:
     """``RND << 40 | TID << 16`` for a token with a TID, refusing one the meter would expire."""
-    check_tid(tid)
-    check_key_expiry(tid, ken)
-    return pick_rnd(rnd) << 40 | tid << 16
+    # Every token passes here: plain ints in range take the short way, anything else gets
+    # the full checks and their messages.
+    if not (
+        type(tid) is int
+        and 0 <= tid <= TID_MAX
+        and type(rnd) is int
+        and 0 <= rnd <= 15
+        and (ken == 255 or (type(ken) is int and 0 <= ken < 255 and tid >> 16 <= ken))
+    ):
+        check_tid(tid)
+        check_key_expiry(tid, ken)
+        rnd = pick_rnd(rnd)
+    return rnd << 40 | tid << 16

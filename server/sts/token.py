@@ -47,7 +47,7 @@ KINDS: dict[tuple[int, int], str] = {
 UNSUPPORTED = {(2, 2), (2, 7)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Token:
     """A token ready to print: its 20 digits and what it carries."""
 
