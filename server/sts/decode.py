@@ -17,7 +17,7 @@ from server.sts.errors import StsError
 from server.sts.key_change import FIRST, FOURTH, SECOND, SECTION_NUMBER, THIRD
 from server.sts.keys import EA07, KEY_TYPES
 from server.sts.tid import time_from_tid
-from server.sts.token import KINDS, RawToken, cipher_for, disassemble, format_token
+from server.sts.token import KINDS, UNSUPPORTED, RawToken, cipher_for, disassemble, format_token
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ def _timed(raw: RawToken, base: int) -> dict[str, Any]:
 def _fields(raw: RawToken, base: int) -> dict[str, Any]:
     cls, sub, payload = raw.token_class, raw.subclass, raw.payload
     low16 = payload & 0xFFFF
+    if (cls, sub) not in KINDS or (cls, sub) in UNSUPPORTED:
+        # Reserved or unsettled layouts: show the bits, never guess what they mean.
+        return {"payload": f"{payload:011x}"}
     if cls == 0:
         units: Decimal = tenths_to_units(decode_amount(low16))
         return {**_timed(raw, base), "amount_raw": low16, "amount": units, "unit": UNITS[sub]}
@@ -75,8 +78,11 @@ def _fields(raw: RawToken, base: int) -> dict[str, Any]:
     if sub in (0, 6):
         return {**_timed(raw, base), "amount_raw": low16, "watts": decode_amount(low16)}
     if sub == 1:
-        return {**_timed(raw, base), "register": low16,
-                "register_name": REGISTER_NAMES.get(low16, f"register {low16}")}  # fmt: skip
+        return {
+            **_timed(raw, base),
+            "register": low16,
+            "register_name": REGISTER_NAMES.get(low16, f"register {low16}"),
+        }
     if sub == 5:
         return {**_timed(raw, base), "pad": low16}
     key_part = f"{payload & 0xFFFFFFFF:08x}"
@@ -93,8 +99,12 @@ def _fields(raw: RawToken, base: int) -> dict[str, Any]:
             "key_bits": key_part,
         }
     if sub == SECOND:
-        return {"section": 2, "ken_low": payload >> 40, "ti": payload >> 32 & 0xFF,
-                "key_bits": key_part}  # fmt: skip
+        return {
+            "section": 2,
+            "ken_low": payload >> 40,
+            "ti": payload >> 32 & 0xFF,
+            "key_bits": key_part,
+        }
     if sub in (THIRD, FOURTH):
         name = "sgc_low" if sub == THIRD else "sgc_high"
         return {"section": SECTION_NUMBER[sub], name: payload >> 32, "key_bits": key_part}

@@ -149,10 +149,25 @@ class Misty1:
         c = (block >> 16) & 0xFFFF
         d = block & 0xFFFF
         for (
-            and0, or0, and1, or1,
-            ko1, ki1, ko2, ki2, ko3, ki3, ko4,
-            lo1, li1, lo2, li2, lo3, li3, lo4,
-        ) in self._enc_rounds:  # fmt: skip
+            and0,
+            or0,
+            and1,
+            or1,
+            ko1,
+            ki1,
+            ko2,
+            ki2,
+            ko3,
+            ki3,
+            ko4,
+            lo1,
+            li1,
+            lo2,
+            li2,
+            lo3,
+            li3,
+            lo4,
+        ) in self._enc_rounds:
             # FL on D0 and on D1.
             b ^= a & and0
             a ^= b | or0
@@ -195,10 +210,25 @@ class Misty1:
         c ^= d | or1
         d ^= c & and1
         for (
-            and0, or0, and1, or1,
-            ko1, ki1, ko2, ki2, ko3, ki3, ko4,
-            lo1, li1, lo2, li2, lo3, li3, lo4,
-        ) in self._dec_rounds:  # fmt: skip
+            and0,
+            or0,
+            and1,
+            or1,
+            ko1,
+            ki1,
+            ko2,
+            ki2,
+            ko3,
+            ki3,
+            ko4,
+            lo1,
+            li1,
+            lo2,
+            li2,
+            lo3,
+            li3,
+            lo4,
+        ) in self._dec_rounds:
             # D0 ^= FO(D1).
             t0 = fi_out[fi_in[c ^ lo1] ^ li1] ^ d
             t1 = fi_out[fi_in[d ^ lo2] ^ li2] ^ t0

@@ -21,6 +21,7 @@ from server.sts import (
     test_token,
 )
 from server.sts.amount import MAX_TENTHS, decode_amount
+from server.sts.cipher import block_cipher
 from server.sts.tid import TID_MAX
 
 algorithms = st.sampled_from([EA07, EA11])
@@ -209,3 +210,14 @@ def test_unit_credit_reported_is_what_the_meter_reads():
     # 1638.41 kWh rounds up to 16385 tenths, past exponent 0: mantissa ceil(1/10) = 1, so the
     # meter reads 16384 + 10 = 16394 tenths.
     assert token.credited == Decimal(decode_amount(0x4001)).scaleb(-1) == Decimal("1639.4")
+
+
+@pytest.mark.parametrize(("cls", "sub"), [(0, 4), (0, 15), (2, 2), (2, 7), (2, 12), (1, 5)])
+def test_reserved_and_unsettled_layouts_decode_to_their_bare_payload(cls, sub):
+    from server.sts.token import assemble
+
+    key = bytes.fromhex("e653341f9d5bf36f")
+    cipher = None if cls == 1 else block_cipher(EA07, key)
+    decoded = decode_token(assemble(cls, sub, 123 << 16 | 10, cipher), key)
+    assert decoded.crc_ok and (decoded.token_class, decoded.subclass) == (cls, sub)
+    assert decoded.fields == {"payload": f"{123 << 16 | 10:011x}"}
