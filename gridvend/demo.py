@@ -57,7 +57,8 @@ def main() -> None:
         f"  .venv/bin/gridvend sts derive-key --vk {VK.hex()} --dkga 2 --pan {PAN} "
         "--kt 2 --sgc 123456 --ti 1 --krn 1\n"
         f"  .venv/bin/gridvend sts decode --key {new_key.hex()} --base 2014 {credit.digits}\n"
-        "  .venv/bin/gridvend meter-sim --help"
+        "  .venv/bin/gridvend meter-sim --help",
+        soft_wrap=True,
     )
 
 

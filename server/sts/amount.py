@@ -46,6 +46,8 @@ def units_to_tenths(amount: Decimal | int | str, unit: str = "kWh") -> int:
 
     Refuses what is not a finite number, is negative, or is more than one token can carry.
     """
+    if isinstance(amount, str) and not amount.isascii():
+        raise StsError(f"amount {amount!r}: use the digits 0-9", "amount_range")
     try:
         value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
     except InvalidOperation:
@@ -54,13 +56,17 @@ def units_to_tenths(amount: Decimal | int | str, unit: str = "kWh") -> int:
         raise StsError(f"amount {amount!r} is not a finite number", "amount_range")
     if value < 0:
         raise StsError(f"amount {value} {unit} is negative", "amount_range")
+    too_much = StsError(
+        f"amount {value} {unit} is more than one token can carry ({MAX_UNITS} {unit}); "
+        "split it over several tokens",
+        "amount_range",
+    )
+    # Compared before any arithmetic: a huge exponent would overflow the decimal context.
+    if value > MAX_UNITS:
+        raise too_much
     tenths = int(value.scaleb(1).to_integral_value(rounding=ROUND_CEILING))
     if tenths > MAX_TENTHS:
-        raise StsError(
-            f"amount {value} {unit} is more than one token can carry ({MAX_UNITS} {unit}); "
-            "split it over several tokens",
-            "amount_range",
-        )
+        raise too_much
     return tenths
 
 

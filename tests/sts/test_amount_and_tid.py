@@ -62,6 +62,8 @@ def test_units_round_up_to_the_tenth_and_refuse_nonsense():
         ("-1", "negative"),
         ("abc", "not a number"),
         ("NaN", "not a finite number"),
+        ("1e999999999", "more than one token can carry"),
+        ("\uff11", "use the digits 0-9"),
     ]:
         with pytest.raises(StsError, match=message):
             units_to_tenths(bad)
