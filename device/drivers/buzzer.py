@@ -1,0 +1,52 @@
+"""The buzzer: a passive one on PWM (tone at a frequency) or an active one on a plain Pin.
+
+Sounds are asyncio sleeps between on and off, so a beep never holds up the keypad; the
+buzzer is always left off, even when the beeping task is cancelled.
+"""
+
+import asyncio
+
+_HALF_DUTY = 32768  # square wave: loudest for a passive buzzer
+
+
+class Buzzer:
+    """pin_or_pwm: a machine.PWM (passive buzzer, freq in Hz) or a Pin (active buzzer)."""
+
+    def __init__(self, pin_or_pwm, freq=2700, active=1):
+        self.out = pin_or_pwm
+        self.freq = freq
+        self.active = active
+        self.pwm = hasattr(pin_or_pwm, "duty_u16")
+        self._off()
+
+    def _on(self, freq):
+        if self.pwm:
+            self.out.freq(freq)
+            self.out.duty_u16(_HALF_DUTY)
+        else:
+            self.out.value(self.active)
+
+    def _off(self):
+        if self.pwm:
+            self.out.duty_u16(0)
+        else:
+            self.out.value(1 - self.active)
+
+    async def beep(self, ms=60, freq=None):
+        """Sound for ms milliseconds (at freq Hz on a passive buzzer)."""
+        self._on(freq or self.freq)
+        try:
+            await asyncio.sleep_ms(ms)
+        finally:
+            self._off()
+
+    async def ok(self):
+        """Success: one short high beep."""
+        await self.beep(60)
+
+    async def error(self):
+        """Something is wrong: three beeps, lower on a passive buzzer."""
+        for i in range(3):
+            if i:
+                await asyncio.sleep_ms(70)
+            await self.beep(120, self.freq // 2)

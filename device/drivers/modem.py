@@ -1,0 +1,213 @@
+"""GPRS modem (SIM800 / SIM7600 class) on a UART: power-on, AT commands, SIM, signal, attach.
+
+Speaks AT only; what to do when the network is away belongs to the link manager
+(umqtt's split of protocol from policy). Every failure is a ModemError (an OSError)
+naming the command and what the modem said. Replies are read a byte at a time into one
+preallocated line buffer; only the lines handed back are new bytes objects.
+
+attach() stops where PPP would start (ATD*99#): the link issue adds network.PPP.
+"""
+
+import asyncio
+import time
+
+_LF = 0x0A
+_CR = 0x0D
+_CTRL_Z = b"\x1a"
+
+
+class ModemError(OSError):
+    """The modem refused a command (ERROR, +CME ERROR: n) or did not answer in time."""
+
+
+class ModemTimeout(ModemError):
+    """No final answer within the timeout."""
+
+
+class Modem:
+    """The modem on uart. pwrkey (and reset, if wired) are output Pins; writing
+    pwrkey_active to pwrkey presses the modem's power key (the board has a transistor).
+    """
+
+    def __init__(
+        self,
+        uart,
+        pwrkey,
+        reset=None,
+        pwrkey_active=1,
+        pwrkey_pulse_ms=1200,
+        reset_active=1,
+        reset_pulse_ms=300,
+        line_size=128,
+    ):
+        self.uart = uart
+        self.pwrkey = pwrkey
+        self.reset = reset
+        self.pwrkey_active = pwrkey_active
+        self.pwrkey_pulse_ms = pwrkey_pulse_ms
+        self.reset_active = reset_active
+        self.reset_pulse_ms = reset_pulse_ms
+        self._line = bytearray(line_size)
+        self._len = 0
+        self._one = bytearray(1)
+        self._lock = asyncio.Lock()
+        pwrkey.value(1 - pwrkey_active)  # key released
+        if reset is not None:
+            reset.value(1 - reset_active)
+
+    # ---- power ----
+
+    async def power_on(self, timeout_ms=10000):
+        """Turn the modem on (unless it already answers), wait until AT works, echo off."""
+        if not await self._answers(600):
+            self.pwrkey.value(self.pwrkey_active)
+            await asyncio.sleep_ms(self.pwrkey_pulse_ms)
+            self.pwrkey.value(1 - self.pwrkey_active)
+            deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
+            while not await self._answers(500):
+                if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                    raise ModemTimeout("modem: no answer to AT after power-on")
+        await self.at("ATE0")  # no echo: replies are then only answers
+
+    async def hard_reset(self):
+        """Pulse the reset line (if wired); the modem then needs power_on()'s wait again."""
+        if self.reset is None:
+            raise ModemError("modem: no reset line on this board")
+        self.reset.value(self.reset_active)
+        await asyncio.sleep_ms(self.reset_pulse_ms)
+        self.reset.value(1 - self.reset_active)
+
+    async def _answers(self, timeout_ms):
+        try:
+            await self.at("AT", timeout_ms=timeout_ms)
+            return True
+        except ModemError:
+            return False
+
+    # ---- AT ----
+
+    async def at(self, cmd, expect=b"OK", timeout_ms=2000):
+        """Send cmd (str or bytes) and wait for the final expect line.
+
+        Returns the information lines in between (bytes, echo and blank lines left out).
+        Raises ModemError on ERROR / +CME ERROR / +CMS ERROR, ModemTimeout after timeout_ms.
+        """
+        if isinstance(cmd, str):
+            cmd = cmd.encode()
+        async with self._lock:
+            return await self._at(cmd, expect, timeout_ms)
+
+    async def _at(self, cmd, expect, timeout_ms, end=b"\r"):
+        while self.uart.any():  # unsolicited codes left from before are not this answer
+            self.uart.readinto(self._one, 1)
+        self._len = 0
+        self.uart.write(cmd)
+        if end:
+            self.uart.write(end)
+        deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
+        info = []
+        while True:
+            line = await self._read_line(deadline, expect == b">")
+            if line is None:
+                raise ModemTimeout(
+                    "modem: no answer to " + cmd.decode() + " in " + str(timeout_ms) + " ms"
+                )
+            if line == expect:
+                return info
+            if line == b"ERROR" or line.startswith(b"+CME ERROR") or line.startswith(b"+CMS ERROR"):
+                raise ModemError("modem: " + cmd.decode() + " -> " + line.decode())
+            if line != cmd:  # echo
+                info.append(line)
+
+    async def _read_line(self, deadline, prompt):
+        """The next non-empty line without CR LF, or None at the deadline.
+
+        With prompt, a ">" at the start of a line counts as a line (the modem sends
+        "> " and waits, with no line end).
+        """
+        while True:
+            while self.uart.any():
+                self.uart.readinto(self._one, 1)
+                byte = self._one[0]
+                if byte == _LF:
+                    if self._len:
+                        line = bytes(self._line[: self._len])
+                        self._len = 0
+                        return line
+                elif byte != _CR:
+                    if self._len < len(self._line):  # longer lines are cut
+                        self._line[self._len] = byte
+                        self._len += 1
+                    if prompt and self._len == 1 and byte == 0x3E:
+                        self._len = 0
+                        return b">"
+            if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                return None
+            await asyncio.sleep_ms(10)
+
+    # ---- questions ----
+
+    async def signal_quality(self):
+        """RSSI from AT+CSQ: 0 (-113 dBm or less) to 31 (-51 dBm or more), 99 unknown."""
+        value = _field(await self.at("AT+CSQ"), b"+CSQ:", 0)
+        return 99 if value is None else value
+
+    async def sim_ready(self):
+        """Whether the SIM is in and needs no PIN."""
+        try:
+            lines = await self.at("AT+CPIN?", timeout_ms=5000)
+        except ModemTimeout:
+            raise
+        except ModemError:
+            return False  # +CME ERROR: 10, SIM not inserted
+        for line in lines:
+            if line.startswith(b"+CPIN:"):
+                return line[6:].strip() == b"READY"
+        return False
+
+    async def registered(self):
+        """Whether the modem is on a network, at home (1) or roaming (5), per AT+CREG?."""
+        return _field(await self.at("AT+CREG?"), b"+CREG:", 1) in (1, 5)
+
+    async def imei(self):
+        """The modem's IMEI, from AT+GSN."""
+        for line in await self.at("AT+GSN"):
+            if line.isdigit():
+                return line.decode()
+        raise ModemError("modem: AT+GSN gave no IMEI")
+
+    async def attach(self, apn, timeout_ms=60000):
+        """Register, define the PDP context for apn and attach to GPRS; ready for PPP."""
+        deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
+        while _field(await self.at("AT+CGREG?"), b"+CGREG:", 1) not in (1, 5):
+            left = time.ticks_diff(deadline, time.ticks_ms())
+            if left <= 0:
+                raise ModemTimeout(
+                    "modem: not registered for GPRS within " + str(timeout_ms) + " ms"
+                )
+            await asyncio.sleep_ms(left if left < 2000 else 2000)
+        await self.at('AT+CGDCONT=1,"IP","' + apn + '"')
+        await self.at("AT+CGATT=1", timeout_ms=20000)
+        if _field(await self.at("AT+CGATT?"), b"+CGATT:", 0) != 1:
+            raise ModemError("modem: GPRS attach did not hold")
+
+    async def sms(self, number, text):
+        """Send a text message (plain ASCII); returns the modem's message reference."""
+        await self.at("AT+CMGF=1")
+        async with self._lock:
+            await self._at(b'AT+CMGS="' + number.encode() + b'"', b">", 5000)
+            lines = await self._at(text.encode() + _CTRL_Z, b"OK", 60000, end=None)
+        return _field(lines, b"+CMGS:", 0)
+
+
+def _field(lines, prefix, index):
+    """Integer field number index of the line starting with prefix ("+CSQ: 17,0"), or None."""
+    for line in lines:
+        if line.startswith(prefix):
+            parts = line[len(prefix) :].split(b",")
+            if index < len(parts):
+                try:
+                    return int(parts[index].strip())
+                except ValueError:
+                    return None
+    return None

@@ -1,0 +1,103 @@
+"""58 mm thermal printer on a UART (ESC/POS): paper status in, slips out in paced chunks.
+
+The printer has no flow control on its TTL serial line and a small receive buffer, so
+bytes go out in chunks with a pause after each: the time the chunk takes on the wire, or
+the time the printer needs to print its lines, whichever is longer. The pause is an
+asyncio sleep, so the keypad and the link keep running while a slip prints.
+
+Paper is checked with the real-time status request DLE EOT 4, which the printer answers
+even while busy: once before a slip (refuse to start without paper) and once after (the
+roll may have ended halfway; the caller reprints the whole slip after new paper, which is
+safe because every slip starts with ESC @).
+"""
+
+import asyncio
+import time
+
+STATUS_QUERY = b"\x10\x04\x04"  # DLE EOT 4: paper roll sensor status
+_FIXED_MASK = 0x93  # bits 0, 1, 4, 7 of every status byte are fixed...
+_FIXED_BITS = 0x12  # ...to 0, 1, 1, 0: anything else is not a status reply
+_PAPER_END = 0x60  # bits 5-6: roll end sensor
+_PAPER_NEAR_END = 0x0C  # bits 2-3: near-end sensor
+
+OK = "ok"
+PAPER_OUT = "paper_out"
+NO_PRINTER = "no_printer"
+
+
+class PaperOut(Exception):
+    """The printer has no paper; load a roll and print again."""
+
+
+class NoPrinter(OSError):
+    """The printer did not answer its status request (off, unplugged, or wrong baud rate)."""
+
+
+class Printer:
+    """ESC/POS printer on uart. baud must match the UART's; chunk is bytes per write.
+
+    line_ms is how long the printer takes for one line of text (thermal heads print about
+    50-80 mm/s; a 24-dot line is 3 mm): the pacing waits at least that per LF sent.
+    """
+
+    def __init__(self, uart, baud=9600, chunk=64, line_ms=40, status_timeout_ms=300):
+        self.uart = uart
+        self.chunk = chunk
+        self.line_ms = line_ms
+        self.status_timeout_ms = status_timeout_ms
+        self.paper_low = False  # near-end sensor, from the last status reply
+        self._byte_us = 10_000_000 // baud  # start bit, 8 data bits, stop bit
+        self._reply = bytearray(1)
+        self._lock = asyncio.Lock()
+
+    async def status(self):
+        """ "ok", "paper_out", or "no_printer" when no valid answer comes within the timeout."""
+        async with self._lock:
+            return await self._status()
+
+    async def print_slip(self, data):
+        """Send a slip (bytes from escpos.encode_slip); raises PaperOut or NoPrinter.
+
+        PaperOut after sending means the roll ended during this slip: print it again.
+        """
+        async with self._lock:
+            await self._check()
+            view = memoryview(data)
+            for start in range(0, len(data), self.chunk):
+                part = view[start : start + self.chunk]
+                self.uart.write(part)
+                await asyncio.sleep_ms(self._pause_ms(part))
+            await self._check()
+
+    async def _check(self):
+        state = await self._status()
+        if state == PAPER_OUT:
+            raise PaperOut()
+        if state == NO_PRINTER:
+            raise NoPrinter("printer: no answer to the status request")
+
+    async def _status(self):
+        while self.uart.any():  # a late answer to an earlier request is not this one's
+            self.uart.readinto(self._reply, 1)
+        self.uart.write(STATUS_QUERY)
+        deadline = time.ticks_add(time.ticks_ms(), self.status_timeout_ms)
+        while True:
+            if self.uart.any():
+                self.uart.readinto(self._reply, 1)
+                byte = self._reply[0]
+                if byte & _FIXED_MASK == _FIXED_BITS:
+                    self.paper_low = bool(byte & _PAPER_NEAR_END)
+                    return PAPER_OUT if byte & _PAPER_END else OK
+                continue  # line noise: keep listening
+            if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                return NO_PRINTER
+            await asyncio.sleep_ms(10)
+
+    def _pause_ms(self, part):
+        lines = 0
+        for byte in part:
+            if byte == 0x0A:
+                lines += 1
+        wire_ms = (len(part) * self._byte_us + 999) // 1000
+        print_ms = lines * self.line_ms
+        return wire_ms if wire_ms > print_ms else print_ms

@@ -1,0 +1,423 @@
+"""The sale journal: append-only segments on flash, replayed on boot.
+
+Layout in the journal directory:
+  s00000001, s00000002 ...  segments: framed records, appended, never rewritten
+  ack                       the acknowledgement file (see ackfile.py)
+
+A sale's state only moves forward (pending, answered, printed, acknowledged), each step
+an appended record. Segments are rotated when full and deleted, oldest first, once every
+sale that began in them is acknowledged.
+
+Sequence numbers: a sale's number is handed out only by writing its SALE record, and the
+highest number ever written is part of the running totals that every segment header and
+the acknowledgement file carry. So after a reboot numbering resumes above every sale ever
+journaled, even when the segments that held those sales have been deleted.
+"""
+
+from . import ackfile, frame
+from . import records as R
+
+_SEG_PREFIX = "s"
+_SEG_NAME_LEN = 9
+
+# An index entry is one small int per sale: state in bits 0-3, flags, segment from bit 8.
+_STATE_MASK = 0x0F
+_REFUSED = 0x10
+_PENDING_SLIP = 0x20
+
+
+class JournalError(Exception):
+    """The journal refused an operation; the message says why."""
+
+
+class JournalFull(JournalError):
+    """Too many segments still hold unacknowledged sales: sync before taking more."""
+
+
+class UnknownSale(JournalError):
+    """No sale with that sequence number was ever journaled."""
+
+
+def _seg_name(number):
+    return f"{_SEG_PREFIX}{number:08d}"
+
+
+def _seg_number(name):
+    if len(name) != _SEG_NAME_LEN or name[0] != _SEG_PREFIX:
+        return -1
+    digits = name[1:]
+    for ch in digits:
+        if ch < "0" or ch > "9":
+            return -1
+    return int(digits)
+
+
+class Journal:
+    """The sale journal in one directory of an fs object (see fs_os.OsFs for its shape).
+
+    Call replay() once after construction, before anything else. Writes raise OSError
+    when the flash fails and JournalFull when too much is unacknowledged; in both cases
+    the sale was not taken and the caller must say so.
+    """
+
+    def __init__(self, fs, directory="/journal", segment_max=4096, max_segments=48):
+        self._fs = fs
+        self._dir = directory
+        self.segment_max = segment_max
+        self.max_segments = max_segments
+        self._totals = R.new_totals()
+        self._sales = {}  # seq -> packed state (see _STATE_MASK)
+        self._segs = []  # live segment numbers, oldest first
+        self._heads = {}  # segment number -> totals at its start
+        self._base = 0  # segments below this were let go (acknowledgement file)
+        self._active = -1  # segment appended to; -1: start a new one first
+        self._active_size = 0
+        self._next_seq = 1
+        self._last_seq = 0
+        self._buf = frame.new_buffer()  # every read goes through this one buffer
+        self.report = {}
+
+    # ---- boot ----
+
+    def replay(self):
+        """Rebuild the journal's state from flash; returns a report dict.
+
+        Each segment is read up to its first torn record. Segments the acknowledgement
+        file says were let go are deleted (finishing a collection a power cut interrupted).
+        """
+        fs = self._fs
+        fs.mkdir(self._dir)
+        segs = []
+        for name in fs.listdir(self._dir):
+            number = _seg_number(name)
+            if number >= 0:
+                segs.append(number)
+        segs.sort()
+        status, base, totals = ackfile.read(fs, self._dir)
+        report = {"ack": status, "segments": 0, "records": 0, "torn": [], "orphans": 0}
+        self.report = report
+        self._base = base
+        trust_heads = status != ackfile.OK
+        if totals is not None:
+            self._totals = totals
+        for number in segs:
+            if number < base:
+                fs.remove(self._path(number))
+                continue
+            ended_clean = self._replay_segment(number, trust_heads, report)
+            trust_heads = False
+            report["segments"] += 1
+            self._active = number if ended_clean else -1
+        self._next_seq = self._totals[R.SEQ_HI] + 1
+        return report
+
+    def _replay_segment(self, number, trust_head, report):
+        # A segment whose header is unreadable holds nothing we can use, but it stays
+        # listed so numbering goes on above it and collection deletes it in turn.
+        self._segs.append(number)
+        self._heads[number] = list(self._totals)
+        with self._fs.open(self._path(number), "rb") as f:
+            reader = frame.RecordReader(f, self._buf)
+            got = reader.next()
+            if got is None or got[0] != R.HEADER:
+                report["torn"].append(number)
+                return False
+            head = R.decode_json(got[1])
+            if trust_head:
+                self._totals = list(head["totals"])
+            elif head["totals"][R.SEQ_HI] > self._totals[R.SEQ_HI]:
+                self._totals[R.SEQ_HI] = head["totals"][R.SEQ_HI]
+            self._heads[number] = list(self._totals)
+            while True:
+                got = reader.next()
+                if got is None:
+                    break
+                report["records"] += 1
+                if not self._apply(got[0], got[1], number):
+                    report["orphans"] += 1
+            self._active_size = reader.offset
+            if reader.torn:
+                report["torn"].append(number)
+                return False
+            return True
+
+    # ---- state changes: the same code runs live and on replay ----
+
+    def _apply(self, kind, body, seg):
+        """Fold one record into the state; False when it names a sale no longer held."""
+        totals = self._totals
+        if kind == R.SHIFT_CLOSED:
+            closed = R.decode_json(body)
+            totals[R.SHIFT] = closed["shift"] + 1
+            totals[R.OPENED] = closed["closed"]
+            for i in (R.COUNT, R.AMOUNT, R.REFUNDS, R.REFUNDED):
+                totals[i] = 0
+            return True
+        if kind < R.SALE or kind > R.ACK:
+            return False
+        seq = R.sale_seq(body)
+        if kind == R.SALE:
+            if seq in self._sales:
+                return False
+            self._sales[seq] = (seg << 8) | R.PENDING
+            totals[R.COUNT] += 1
+            totals[R.AMOUNT] += R.sale_payload(body)["amount"]
+            if seq > totals[R.SEQ_HI]:
+                totals[R.SEQ_HI] = seq
+            if seq > self._last_seq:
+                self._last_seq = seq
+            return True
+        entry = self._sales.get(seq)
+        if entry is None:
+            return False
+        state = entry & _STATE_MASK
+        if kind == R.ANSWER or kind == R.REFUSED:
+            if state == R.PENDING:
+                entry = (entry & ~_STATE_MASK) | R.ANSWERED
+                if kind == R.REFUSED:
+                    entry |= _REFUSED
+                    totals[R.REFUNDS] += 1
+                    totals[R.REFUNDED] += R.sale_payload(body)["amount"]
+        elif kind == R.PRINTED:
+            slip = R.decode_printed(body)[1]
+            if slip == R.SLIP_PENDING:
+                entry |= _PENDING_SLIP
+            elif state == R.ANSWERED:
+                entry = (entry & ~_STATE_MASK) | R.PRINTED_STATE
+        elif kind == R.ACK and R.ANSWERED <= state < R.ACKED:
+            entry = (entry & ~_STATE_MASK) | R.ACKED
+        self._sales[seq] = entry
+        return True
+
+    def _append(self, kind, body):
+        record = frame.encode(kind, body)
+        if self._active < 0 or self._active_size + len(record) > self.segment_max:
+            self._rotate()
+        try:
+            with self._fs.open(self._path(self._active), "ab") as f:
+                written = f.write(record)
+            if written is not None and written != len(record):
+                raise OSError("short write to the journal")
+        except OSError:
+            # The segment may now end in a torn record, which hides anything after it:
+            # the next record goes to a fresh segment.
+            self._active = -1
+            raise
+        self._active_size += len(record)
+        self._apply(kind, body, self._active)
+
+    def _rotate(self):
+        self.collect()
+        if len(self._segs) >= self.max_segments:
+            raise JournalFull(f"journal full: {len(self._segs)} segments hold unsynced sales")
+        number = self._segs[-1] + 1 if self._segs else max(self._base, 1)
+        header = frame.encode(R.HEADER, R.encode_json({"seg": number, "totals": self._totals}))
+        # "wb": a leftover file of this name can only be a header that never completed.
+        with self._fs.open(self._path(number), "wb") as f:
+            f.write(header)
+        self._segs.append(number)
+        self._heads[number] = list(self._totals)
+        self._active = number
+        self._active_size = len(header)
+
+    def collect(self):
+        """Delete the oldest segments whose sales are all acknowledged; returns how many.
+
+        The active segment and the one holding the last sale (for reprint) always stay.
+        The acknowledgement file is replaced first, so a power cut in the middle leaves
+        segments that the next replay deletes, never a gap in what is remembered.
+        """
+        keep_last = self._sales.get(self._last_seq, -1) >> 8
+        drop = 0
+        for number in self._segs:
+            if number == self._active or number == keep_last or self._has_open_sales(number):
+                break
+            drop += 1
+        if drop == 0 or drop == len(self._segs):
+            return 0
+        gone = self._segs[:drop]
+        base = self._segs[drop]
+        ackfile.write(self._fs, self._dir, base, self._heads[base])
+        self._base = base
+        self._segs = self._segs[drop:]
+        for number in gone:
+            del self._heads[number]
+            for seq in [s for s, e in self._sales.items() if e >> 8 == number]:
+                del self._sales[seq]
+        for number in gone:
+            self._fs.remove(self._path(number))
+        return drop
+
+    def _has_open_sales(self, number):
+        for entry in self._sales.values():
+            if entry >> 8 == number and entry & _STATE_MASK != R.ACKED:
+                return True
+        return False
+
+    def _path(self, number):
+        return self._dir + "/" + _seg_name(number)
+
+    # ---- writes the vend flow makes ----
+
+    def add_sale(self, sale):
+        """Journal a new sale (dict with at least an int "amount" > 0); returns its seq.
+
+        The sale is on flash when this returns. Its number is never handed out again,
+        even when this raises (a write that fails part-way may still reach the flash).
+        """
+        amount = sale.get("amount")
+        if not isinstance(amount, int) or amount <= 0:
+            raise ValueError("sale amount must be a positive whole number of minor units")
+        seq = self._next_seq
+        self._next_seq = seq + 1
+        self._append(R.SALE, R.encode_sale_record(seq, sale))
+        return seq
+
+    def add_answer(self, seq, answer):
+        """Journal the server's answer (a dict); False when the sale already has one."""
+        if not self._pending(seq):
+            return False
+        self._append(R.ANSWER, R.encode_sale_record(seq, answer))
+        return True
+
+    def add_refusal(self, seq, reason):
+        """Journal that the server refused the sale; False when it already had an answer."""
+        if not self._pending(seq):
+            return False
+        amount = self.sale(seq)["amount"]
+        self._append(R.REFUSED, R.encode_sale_record(seq, {"amount": amount, "reason": reason}))
+        return True
+
+    def mark_printed(self, seq, slip):
+        """Journal that a slip printed (R.SLIP_PENDING or R.SLIP_TOKEN); False on a reprint."""
+        entry = self._entry(seq)
+        state = entry & _STATE_MASK
+        if slip == R.SLIP_PENDING:
+            if entry & _PENDING_SLIP or state != R.PENDING:
+                return False
+        elif state != R.ANSWERED or entry & _REFUSED:
+            return False
+        self._append(R.PRINTED, R.encode_printed(seq, slip))
+        return True
+
+    def acknowledge(self, seq):
+        """Journal that the server confirmed the sale complete; False when nothing changes."""
+        if seq not in self._sales and 0 < seq <= self._totals[R.SEQ_HI]:
+            return False  # already acknowledged and let go
+        state = self._entry(seq) & _STATE_MASK
+        if state < R.ANSWERED or state == R.ACKED:
+            return False
+        self._append(R.ACK, R.encode_sale_record(seq, None))
+        return True
+
+    def close_shift(self, now):
+        """Close the shift (Z report): journal and return its totals."""
+        closed = self.shift_totals()
+        closed["closed"] = now
+        self._append(R.SHIFT_CLOSED, R.encode_json(closed))
+        return closed
+
+    def _entry(self, seq):
+        entry = self._sales.get(seq)
+        if entry is None:
+            raise UnknownSale(f"no sale {seq} in the journal")
+        return entry
+
+    def _pending(self, seq):
+        if seq not in self._sales and 0 < seq <= self._totals[R.SEQ_HI]:
+            return False  # acknowledged and let go: an answer for it is a repeat
+        return self._entry(seq) & _STATE_MASK == R.PENDING
+
+    # ---- reads ----
+
+    def state(self, seq):
+        """The sale's state (records.PENDING ... records.ACKED), 0 if not held."""
+        return self._sales.get(seq, 0) & _STATE_MASK
+
+    def refused(self, seq):
+        """True when the server refused the sale."""
+        return bool(self._sales.get(seq, 0) & _REFUSED)
+
+    def pending_slip_printed(self, seq):
+        """True when a "token pending" slip was printed for the sale."""
+        return bool(self._sales.get(seq, 0) & _PENDING_SLIP)
+
+    def open_sales(self):
+        """Seqs of sales not yet acknowledged by the server, oldest first."""
+        out = [s for s, e in self._sales.items() if e & _STATE_MASK != R.ACKED]
+        out.sort()
+        return out
+
+    def awaiting_answer(self):
+        """Seqs of sales the server has not answered yet, oldest first (to send again)."""
+        out = [s for s, e in self._sales.items() if e & _STATE_MASK == R.PENDING]
+        out.sort()
+        return out
+
+    def held_sales(self):
+        """Seqs of every sale still held in the journal, oldest first."""
+        out = list(self._sales)
+        out.sort()
+        return out
+
+    def last_seq(self):
+        """Seq of the most recent sale (0 when there is none)."""
+        return self._last_seq
+
+    def next_seq(self):
+        """The seq the next sale will get (for display; add_sale decides)."""
+        return self._next_seq
+
+    def shift_totals(self):
+        """Totals of the open shift (X report) as a dict."""
+        t = self._totals
+        return {
+            "shift": t[R.SHIFT],
+            "opened": t[R.OPENED],
+            "count": t[R.COUNT],
+            "amount": t[R.AMOUNT],
+            "refunds": t[R.REFUNDS],
+            "refunded": t[R.REFUNDED],
+            "open": len(self.open_sales()),
+        }
+
+    def segments(self):
+        """Numbers of the live segments, oldest first."""
+        return list(self._segs)
+
+    def sale(self, seq):
+        """Everything journaled about one sale, read back from flash, as a dict.
+
+        Keys: those of the sale as added, plus "seq", "state", "answer" (dict or None),
+        "refused" (reason or None), "pending_slip" (bool).
+        """
+        entry = self._entry(seq)
+        sale = None
+        answer = None
+        refusal = None
+        for number in self._segs:
+            if number < entry >> 8:
+                continue
+            with self._fs.open(self._path(number), "rb") as f:
+                reader = frame.RecordReader(f, self._buf, verify=False)
+                while True:
+                    got = reader.next()
+                    if got is None:
+                        break
+                    kind = got[0]
+                    if kind < R.SALE or kind > R.REFUSED or R.sale_seq(got[1]) != seq:
+                        continue
+                    if kind == R.SALE:
+                        sale = R.sale_payload(got[1])
+                    elif kind == R.ANSWER and answer is None:
+                        answer = R.sale_payload(got[1])
+                    elif kind == R.REFUSED and refusal is None:
+                        refusal = R.sale_payload(got[1])["reason"]
+        if sale is None:
+            raise UnknownSale(f"sale {seq}: its record cannot be read back")
+        sale["seq"] = seq
+        sale["state"] = entry & _STATE_MASK
+        sale["answer"] = answer
+        sale["refused"] = refusal
+        sale["pending_slip"] = bool(entry & _PENDING_SLIP)
+        return sale

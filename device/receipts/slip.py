@@ -1,0 +1,104 @@
+"""The slips a customer keeps: the token slip, and the "token pending" slip when offline."""
+
+from i18n import t
+from vend.amount import format_money
+from vend.meter import group
+
+from receipts.layout import centered, pair, text
+from receipts.styles import BOLD, CENTER, CUT, DOUBLE_HEIGHT, DOUBLE_WIDTH, FEED, RULE
+
+_BIG = CENTER | BOLD | DOUBLE_HEIGHT
+
+
+def when(ctx, seconds):
+    """Device seconds as "YYYY-MM-DD HH:MM" in the device's local time."""
+    tm = ctx["localtime"](seconds)
+    return f"{tm[0]:04d}-{tm[1]:02d}-{tm[2]:02d} {tm[3]:02d}:{tm[4]:02d}"
+
+
+def money(ctx, minor):
+    """Minor units with the currency: "KES 500.00"."""
+    return ctx["currency"] + " " + format_money(minor, ctx["digits"])
+
+
+def energy(kwh_tenths):
+    """Energy in 0.1 kWh as text: 125 -> "12.5 kWh"."""
+    return str(kwh_tenths // 10) + "." + str(kwh_tenths % 10) + " kWh"
+
+
+def heading(out, ctx, reprint):
+    """Utility name and slip title; a reprint says it is a copy."""
+    centered(out, BOLD | DOUBLE_HEIGHT, ctx["utility"])
+    centered(out, 0, t("slip_title"))
+    if reprint:
+        centered(out, BOLD, t("slip_copy"))
+    out.append((RULE, ""))
+
+
+def _sale_lines(out, sale, ctx):
+    pair(out, t("slip_date"), when(ctx, sale["time"]))
+    pair(out, t("slip_vendor"), sale.get("vendor_name", sale["vendor"]))
+    pair(out, t("slip_device"), ctx["device"])
+    pair(out, t("slip_ref"), ctx["sale_id"])
+    out.append((RULE, ""))
+    pair(out, t("slip_meter"), group(sale["meter"]))
+
+
+def token_slip(sale, ctx, reprint=False):
+    """The slip for an answered sale: charges, then key change tokens, then the token(s).
+
+    sale: as journal.sale() returns it (with "answer"); ctx: utility, device, sale_id,
+    currency, digits (minor), localtime (a function like time.localtime).
+    """
+    answer = sale["answer"]
+    out = []
+    heading(out, ctx, reprint)
+    pair(out, t("slip_receipt"), answer["receipt"])
+    _sale_lines(out, sale, ctx)
+    if answer.get("customer"):
+        pair(out, t("slip_customer"), answer["customer"])
+    out.append((RULE, ""))
+    pair(out, t("slip_paid"), money(ctx, sale["amount"]), BOLD)
+    pair(out, t("slip_tax"), money(ctx, answer["tax"]))
+    pair(out, t("slip_fixed"), money(ctx, answer["fixed"]))
+    pair(out, t("slip_debt"), money(ctx, answer["debt"]))
+    pair(out, t("slip_energy"), energy(answer["kwh_tenths"]), BOLD)
+    out.append((RULE, ""))
+    keys = answer.get("key_change") or ()
+    if keys:
+        text(out, BOLD, t("slip_keys_first"))
+        for i, token in enumerate(keys):
+            text(out, 0, t("slip_key_n", i + 1, len(keys)))
+            out.append((_BIG, group(token)))
+        out.append((RULE, ""))
+    tokens = answer["tokens"]
+    for i, token in enumerate(tokens):
+        if len(tokens) > 1:
+            centered(out, BOLD, t("slip_token_n", i + 1, len(tokens)))
+        else:
+            centered(out, BOLD, t("slip_token"))
+        out.append((_BIG, group(token)))
+    out.append((RULE, ""))
+    centered(out, 0, t("slip_thanks"))
+    out.append((FEED, ""))
+    out.append((CUT, ""))
+    return out
+
+
+def pending_slip(sale, ctx, reprint=False):
+    """The slip for a sale taken offline: payment received, token to follow."""
+    out = []
+    heading(out, ctx, reprint)
+    centered(out, BOLD | DOUBLE_HEIGHT | DOUBLE_WIDTH, t("slip_paid_title"))
+    centered(out, BOLD, t("slip_pending_title"))
+    out.append((RULE, ""))
+    centered(out, 0, t("slip_ref"))
+    out.append((_BIG, ctx["sale_id"]))
+    out.append((RULE, ""))
+    _sale_lines(out, sale, ctx)
+    pair(out, t("slip_paid"), money(ctx, sale["amount"]), BOLD)
+    out.append((RULE, ""))
+    text(out, 0, t("slip_pending_note"))
+    out.append((FEED, ""))
+    out.append((CUT, ""))
+    return out
