@@ -25,7 +25,7 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	@touch $(NODE_STAMP)
 
 run: setup
-	$(PY) -m gridvend.demo
+	$(PY) -m server.demo
 
 test: setup
 	$(PY) -m pytest

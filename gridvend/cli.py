@@ -22,6 +22,39 @@ def _register_groups() -> None:
 
     cli.add_command(sim)
 
+    from server.cli import (
+        admin,
+        agent,
+        customer,
+        db,
+        keys,
+        meter,
+        report,
+        serve,
+        supply_group,
+        tariff,
+        vend,
+    )
+
+    server_commands = (
+        serve.serve,
+        db.db,
+        admin.admin,
+        keys.keys,
+        supply_group.supply_group,
+        tariff.tariff,
+        meter.meter,
+        customer.customer,
+        agent.agent,
+        vend.vend_command,
+        vend.reprint,
+        report.report,
+        report.ledger,
+        report.audit,
+    )
+    for command in server_commands:
+        cli.add_command(command)
+
 
 _register_groups()
 

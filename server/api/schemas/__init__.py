@@ -1,0 +1,1 @@
+"""Pydantic models: the single statement of each request's and response's shape."""
