@@ -20,13 +20,6 @@ DEFAULTS = {
     "server": {},
 }
 REQUIRED = ("device_id", "utility", "currency", "amount_min", "amount_max", "vendors")
-_INTS = {
-    "minor_digits": (0, 3),
-    "answer_timeout_s": (5, 600),
-    "idle_logout_s": (30, 86400),
-    "pin_lock_s": (10, 3600),
-}
-_SERVER_FIELDS = {"host": str, "port": int, "tls": bool, "topic_prefix": str, "url": str}
 _ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
 _HEX = "0123456789abcdefABCDEF"
 
@@ -78,8 +71,10 @@ def validate(raw):
         raise ConfigError(
             "printer_codepage", "must be one of cp437, cp850, cp858, ascii (the printer's table)"
         )
-    for key in _INTS:
-        _int(cfg, key, _INTS[key][0], _INTS[key][1])
+    _int(cfg, "minor_digits", 0, 3)
+    _int(cfg, "answer_timeout_s", 5, 600)
+    _int(cfg, "idle_logout_s", 30, 86400)
+    _int(cfg, "pin_lock_s", 10, 3600)
     # The vendor types whole units, at most 7 digits of them.
     top = 9999999 * 10 ** cfg["minor_digits"]
     _int(cfg, "amount_min", 1, top)
@@ -157,9 +152,14 @@ def _server(server):
     if not isinstance(server, dict):
         raise ConfigError("server", "must be an object")
     for key in server:
-        kind = _SERVER_FIELDS.get(key)
-        if kind is None:
-            raise ConfigError("server." + key, "unknown field (spelling?)")
         value = server[key]
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        if key in ("host", "topic_prefix", "url"):
+            right = isinstance(value, str)
+        elif key == "port":
+            right = _is_int(value)
+        elif key == "tls":
+            right = isinstance(value, bool)
+        else:
+            raise ConfigError("server." + key, "unknown field (spelling?)")
+        if not right:
             raise ConfigError("server." + key, "has the wrong type")

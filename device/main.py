@@ -39,7 +39,7 @@ STABLE_MS = 600000  # running this long clears the crash count
 
 def safe_mode(display, problem):
     """Show why the device will not sell; returns None so main.py ends at the REPL."""
-    lines = page(i18n.t("safe_title"), [i18n.t("safe_body"), problem, i18n.t("safe_hint")])
+    lines = page(i18n.t("t_safe"), [i18n.t("safe_body"), problem, i18n.t("safe_hint")])
     print(lines[0] + ": " + problem)  # also on the USB console, for the technician
     if display is not None:
         display.show(lines)
@@ -236,7 +236,7 @@ def boot(root="", display=None):
     display = display or open_display()
     i18n.set_language("en")
     if _crashes(root) >= CRASH_LIMIT:
-        return safe_mode(display, i18n.t("safe_crashed", _crashes(root)))
+        return safe_mode(display, i18n.t("safe_crash", _crashes(root)))
     try:
         cfg = load(root + "/config.json")
     except ConfigError as exc:
@@ -247,7 +247,7 @@ def boot(root="", display=None):
     try:
         journal.replay()
     except OSError as exc:
-        return safe_mode(display, i18n.t("safe_journal", exc))
+        return safe_mode(display, i18n.t("safe_jrnl", exc))
     return Handheld(root, cfg, display, journal, time)
 
 

@@ -32,14 +32,15 @@ def run(board, interactive=False):
 async def run_async(board, interactive=False):
     """run() for callers already inside the event loop."""
     results = []
-    for name in STEPS:
+    for i in range(len(STEPS)):
         try:
-            ok, detail = await _CHECKS[name](board, interactive)
-        except _Missing as exc:
-            ok, detail = False, str(exc)
+            ok, detail = await _CHECKS[i](board, interactive)
         except Exception as exc:  # one broken part must not hide the others' results
-            ok, detail = False, type(exc).__name__ + ": " + str(exc)
-        results.append((name, ok, detail))
+            ok = False
+            detail = str(exc)
+            if type(exc) is not LookupError:  # LookupError itself: a part is missing
+                detail = type(exc).__name__ + ": " + detail
+        results.append((STEPS[i], ok, detail))
     return results
 
 
@@ -148,15 +149,12 @@ def report(results):
     )
 
 
-class _Missing(Exception):
-    """A part the board dict does not have."""
-
-
 def _part(board, key):
+    """The part, or LookupError saying why it is missing (run_async reports only that)."""
     part = board.get(key)
     if part is None:
         error = board.get("errors", {}).get(key)
-        raise _Missing(key + (" could not be set up: " + error if error else " not provided"))
+        raise LookupError(key + (" could not be set up: " + error if error else " not provided"))
     return part
 
 
@@ -265,13 +263,7 @@ async def _journal(board, interactive):
     return bool(ok), detail
 
 
-_CHECKS = {
-    "display": _display,
-    "printer_status": _printer_status,
-    "keypad_scan": _keypad_scan,
-    "modem_at": _modem_at,
-    "journal": _journal,
-}
+_CHECKS = (_display, _printer_status, _keypad_scan, _modem_at, _journal)  # in STEPS order
 
 
 def _keys(keypad, bits):

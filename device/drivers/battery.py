@@ -5,21 +5,22 @@ passes cells=2). Under load the voltage sags, so the figure reads low while prin
 callers that care sample when idle.
 """
 
-# (millivolts per cell, percent), rising. A typical 18650 at rest; good to about 5 %.
+# Millivolts per cell and percent, in pairs, rising. A typical 18650 at rest; good to
+# about 5 %. One flat tuple of ints: a tuple of pairs would be 13 objects on the heap.
 CURVE = (
-    (3300, 0),
-    (3500, 5),
-    (3600, 10),
-    (3680, 20),
-    (3740, 30),
-    (3780, 40),
-    (3820, 50),
-    (3870, 60),
-    (3930, 70),
-    (4000, 80),
-    (4080, 90),
-    (4200, 100),
-)
+    3300, 0,
+    3500, 5,
+    3600, 10,
+    3680, 20,
+    3740, 30,
+    3780, 40,
+    3820, 50,
+    3870, 60,
+    3930, 70,
+    4000, 80,
+    4080, 90,
+    4200, 100,
+)  # fmt: skip
 
 
 class Battery:
@@ -43,11 +44,12 @@ class Battery:
         if millivolts is None:
             millivolts = self.millivolts()
         cell = millivolts // self.cells
-        low_mv, low_pct = CURVE[0]
-        if cell <= low_mv:
+        if cell <= CURVE[0]:
             return 0
-        for high_mv, high_pct in CURVE[1:]:
+        for i in range(2, len(CURVE), 2):
+            high_mv = CURVE[i]
             if cell <= high_mv:
-                return low_pct + (cell - low_mv) * (high_pct - low_pct) // (high_mv - low_mv)
-            low_mv, low_pct = high_mv, high_pct
+                low_mv = CURVE[i - 2]
+                low_pct = CURVE[i - 1]
+                return low_pct + (cell - low_mv) * (CURVE[i + 1] - low_pct) // (high_mv - low_mv)
         return 100

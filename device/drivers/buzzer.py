@@ -6,7 +6,9 @@ buzzer is always left off, even when the beeping task is cancelled.
 
 import asyncio
 
-_HALF_DUTY = 32768  # square wave: loudest for a passive buzzer
+from micropython import const
+
+_HALF_DUTY = const(32768)  # square wave: loudest for a passive buzzer
 
 
 class Buzzer:

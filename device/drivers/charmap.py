@@ -21,60 +21,68 @@ _CP850 = (
     b"\xa3\x98\xa4\x91\x90\xd4\xd2\xd3\xb7\xb6\x8e\x8f\x80\xd7\xd8\xde\xd6\xe2\x99\xe3"
     b"\xe0\xeb\xea\x9a\xe9\xa5\x92\xf8\xae\xaf\x9c\x00\xe1\x00\x00\x00\x00\x00\x00\x00\x00"
 )
-# PC858 is PC850 with the euro sign where PC850 has a dotless i.
-_CP858 = _CP850[:51] + b"\xd5" + _CP850[52:]
-
-# name -> (ESC t table number, bytes per LETTERS); None: no ESC t, ASCII only.
-CODEPAGES = {
-    "cp437": (0, _CP437),
-    "cp850": (2, _CP850),
-    "cp858": (19, _CP858),
-    "ascii": (None, None),
-}
+# PC858 is PC850 with the euro sign (0xd5) where PC850 has a dotless i (written out, not
+# derived from _CP850 at import: a literal stays in flash).
+_CP858 = (
+    b"\x82\x8a\x88\x89\x85\x83\x84\x86\x87\x8c\x8b\x8d\xa1\x93\x94\x95\xa2\x97\x96\x81"
+    b"\xa3\x98\xa4\x91\x90\xd4\xd2\xd3\xb7\xb6\x8e\x8f\x80\xd7\xd8\xde\xd6\xe2\x99\xe3"
+    b"\xe0\xeb\xea\x9a\xe9\xa5\x92\xf8\xae\xaf\x9c\xd5\xe1\x00\x00\x00\x00\x00\x00\x00\x00"
+)
 
 
 def codepage(name):
-    """(ESC t number or None, letter bytes or None) for a code page name; ValueError if unknown."""
-    try:
-        return CODEPAGES[name]
-    except KeyError:
-        raise ValueError(
-            "code page " + repr(name) + ": use one of cp437, cp850, cp858, ascii"
-        ) from None
+    """(ESC t number or None, letter bytes or None) for a code page name; ValueError if unknown.
+
+    cp437 is table 0, cp850 table 2, cp858 table 19; "ascii" sends no ESC t at all.
+    """
+    if name == "cp437":
+        return 0, _CP437
+    if name == "cp850":
+        return 2, _CP850
+    if name == "cp858":
+        return 19, _CP858
+    if name == "ascii":
+        return None, None
+    raise ValueError("code page " + repr(name) + ": use one of cp437, cp850, cp858, ascii")
 
 
-def encode(text, table):
-    """text as one byte per character: ASCII as is, LETTERS via table, the rest as "?"."""
-    raw = text.encode()
-    if len(raw) == len(text):
-        # Plain ASCII, the usual slip line: iterating bytes yields small ints, which on
-        # MicroPython allocate nothing (a per-character enumerate makes a tuple each time).
-        for code in raw:
-            if code < 32 or code == 127:
-                break
-        else:
-            return raw
-    out = bytearray(len(text))
+def encode_into(text, table, out, pos, width):
+    """Write text, cut to width characters, into the bytearray out at pos, one byte per
+    character: ASCII as is, LETTERS via table, the rest as "?". Returns how many bytes.
+
+    With out None nothing is written: the count alone sizes a buffer. Nothing is
+    allocated per character (iterating a str yields interned one-character strings for
+    ASCII), so a whole slip encodes into one preallocated buffer.
+    """
+    n = len(text)
+    if n > width:
+        n = width
+    if out is None:
+        return n
     i = 0
     for ch in text:
+        if i == n:
+            break
         code = ord(ch)
         if 32 <= code < 127:
-            out[i] = code
+            out[pos + i] = code
         else:
             at = LETTERS.find(ch) if code > 127 else -1
             if at < 0:
-                out[i] = 63  # "?": unknown or a control character
+                out[pos + i] = 63  # "?": unknown or a control character
             elif table is not None and table[at]:
-                out[i] = table[at]
+                out[pos + i] = table[at]
             else:
-                out[i] = ord(FALLBACK[at])
+                out[pos + i] = ord(FALLBACK[at])
         i += 1  # noqa: SIM113 - enumerate would allocate a tuple per character
-    return bytes(out)
+    return n
 
 
 def fold(text):
     """text with every character outside printable ASCII replaced by its fallback or "?"."""
     for ch in text:
         if not 32 <= ord(ch) < 127:
-            return encode(text, None).decode()
+            out = bytearray(len(text))
+            encode_into(text, None, out, 0, len(out))
+            return out.decode()
     return text

@@ -40,8 +40,8 @@ _CHARGE_PUMP = const(0x8D)
 _CONTROL_COMMAND = const(0x80)  # Co=1, D/C#=0: one command byte follows
 _CONTROL_DATA = b"\x40"  # Co=0, D/C#=1: display data until the end of the transaction
 
-LINE_CHARS = 16
-LINES = 8
+_LINE_CHARS = const(16)
+_LINES = const(8)
 
 
 class Display:
@@ -102,8 +102,8 @@ class Display:
         """
         self.frame.fill(0)
         y = 0
-        for line in lines[:LINES]:
-            self.frame.text(fold(line[:LINE_CHARS]), 0, y, 1)
+        for line in lines[:_LINES]:
+            self.frame.text(fold(line[:_LINE_CHARS]), 0, y, 1)
             y += 8
         self.refresh()
 

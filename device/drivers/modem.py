@@ -11,8 +11,10 @@ attach() stops where PPP would start (ATD*99#): the link issue adds network.PPP.
 import asyncio
 import time
 
-_LF = 0x0A
-_CR = 0x0D
+from micropython import const
+
+_LF = const(0x0A)
+_CR = const(0x0D)
 _CTRL_Z = b"\x1a"
 
 

@@ -14,15 +14,13 @@ safe because every slip starts with ESC @).
 import asyncio
 import time
 
-STATUS_QUERY = b"\x10\x04\x04"  # DLE EOT 4: paper roll sensor status
-_FIXED_MASK = 0x93  # bits 0, 1, 4, 7 of every status byte are fixed...
-_FIXED_BITS = 0x12  # ...to 0, 1, 1, 0: anything else is not a status reply
-_PAPER_END = 0x60  # bits 5-6: roll end sensor
-_PAPER_NEAR_END = 0x0C  # bits 2-3: near-end sensor
+from micropython import const
 
-OK = "ok"
-PAPER_OUT = "paper_out"
-NO_PRINTER = "no_printer"
+STATUS_QUERY = b"\x10\x04\x04"  # DLE EOT 4: paper roll sensor status
+_FIXED_MASK = const(0x93)  # bits 0, 1, 4, 7 of every status byte are fixed...
+_FIXED_BITS = const(0x12)  # ...to 0, 1, 1, 0: anything else is not a status reply
+_PAPER_END = const(0x60)  # bits 5-6: roll end sensor
+_PAPER_NEAR_END = const(0x0C)  # bits 2-3: near-end sensor
 
 
 class PaperOut(Exception):
@@ -71,9 +69,9 @@ class Printer:
 
     async def _check(self):
         state = await self._status()
-        if state == PAPER_OUT:
+        if state == "paper_out":
             raise PaperOut()
-        if state == NO_PRINTER:
+        if state == "no_printer":
             raise NoPrinter("printer: no answer to the status request")
 
     async def _status(self):
@@ -87,10 +85,10 @@ class Printer:
                 byte = self._reply[0]
                 if byte & _FIXED_MASK == _FIXED_BITS:
                     self.paper_low = bool(byte & _PAPER_NEAR_END)
-                    return PAPER_OUT if byte & _PAPER_END else OK
+                    return "paper_out" if byte & _PAPER_END else "ok"
                 continue  # line noise: keep listening
             if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
-                return NO_PRINTER
+                return "no_printer"
             await asyncio.sleep_ms(10)
 
     def _pause_ms(self, part):

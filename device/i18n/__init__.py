@@ -3,7 +3,15 @@
 Tables are modules (en.py, fr.py, sw.py), each one string TEXT of "key=text" lines:
 one string stays in flash with the code, where a dict of 130 entries would take about
 5 KB of heap. Only the language in use is loaded; switching unloads the old table.
-Texts with {0}, {1} ... take arguments: t("amount_low", "KES 50.00").
+Texts with {0}, {1} ... take arguments: t("amt_low", "KES 50.00").
+
+Keys are at most 10 characters: MicroPython interns a string literal that short as a
+name (a few bytes of the heap), while each longer literal is a string object on the
+heap in every module that uses it (about 20 bytes each when the firmware runs from
+ROMFS). So keys are short and follow a pattern: t_ screen titles, f_ footers (the keys
+to press), m_ menu entries, s_ slip texts (the printer's code page; the others are
+ASCII for the OLED), i_ status screen lines; the rest are named for what they say.
+tests/device/test_i18n.py holds every key to the limit.
 """
 
 import sys

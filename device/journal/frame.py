@@ -67,12 +67,19 @@ class RecordReader:
     ever appended to, so what was good at boot stays good).
     After next() returns None, `torn` says whether the file ended in a broken record
     (True) or cleanly on a record boundary (False); `offset` is where the good part ends.
+    start() points the reader at another file, so one reader (and its buffer) serves
+    every read its owner makes.
     """
 
     def __init__(self, f, buf, verify=True):
-        self._f = f
         self._buf = buf
         self._mv = memoryview(buf)
+        self._head = self._mv[:HEAD]  # one view for every record's header
+        self.start(f, verify)
+
+    def start(self, f, verify=True):
+        """Read from the start of f (an open file, or None to let go of the last one)."""
+        self._f = f
         self._verify = verify
         self.offset = 0
         self.torn = False
@@ -80,13 +87,15 @@ class RecordReader:
     def next(self):
         """The next (kind, body) pair, or None at the end or at the first torn record."""
         mv = self._mv
-        got = self._f.readinto(mv[:HEAD])
+        buf = self._buf
+        got = self._f.readinto(self._head)
         if not got:
             return None
         if got < HEAD:
             self.torn = True
             return None
-        length, kind = struct.unpack_from("<HB", self._buf, 0)
+        length = buf[0] | buf[1] << 8  # "<HB" by hand: struct would make a tuple
+        kind = buf[2]
         if length < 1 or length > MAX_BODY + 1:
             self.torn = True
             return None
@@ -96,7 +105,8 @@ class RecordReader:
             self.torn = True
             return None
         if self._verify:
-            lo, hi = struct.unpack_from("<HH", self._buf, end)
+            lo = buf[end] | buf[end + 1] << 8
+            hi = buf[end + 2] | buf[end + 3] << 8
             if (hi, lo) != checksum(mv[:end]):
                 self.torn = True
                 return None

@@ -7,8 +7,6 @@ whose flash "loses power" after N writes).
 
 import os
 
-_S_IFDIR = 0x4000
-
 
 class OsFs:
     """Filesystem calls for the journal, done with os and open (littlefs on the ESP32).
@@ -43,5 +41,5 @@ class OsFs:
         except OSError:
             # errno values differ between ports (EEXIST is 17 on the ESP32, 20 under
             # WebAssembly): ask whether the directory is there instead.
-            if not os.stat(path)[0] & _S_IFDIR:
+            if not os.stat(path)[0] & 0x4000:  # S_IFDIR: the entry is a directory
                 raise

@@ -17,13 +17,20 @@ journaled, even when the segments that held those sales have been deleted.
 from . import ackfile, frame
 from . import records as R
 
-_SEG_PREFIX = "s"
-_SEG_NAME_LEN = 9
+try:
+    from micropython import const
+except ImportError:  # CPython without the fakes (the scripted vend's comparison run)
+
+    def const(value):
+        return value
+
+
+_SEG_NAME_LEN = const(9)  # "s" and 8 digits
 
 # An index entry is one small int per sale: state in bits 0-3, flags, segment from bit 8.
-_STATE_MASK = 0x0F
-_REFUSED = 0x10
-_PENDING_SLIP = 0x20
+_STATE_MASK = const(0x0F)
+_REFUSED = const(0x10)
+_PENDING_SLIP = const(0x20)
 
 
 class JournalError(Exception):
@@ -39,11 +46,11 @@ class UnknownSale(JournalError):
 
 
 def _seg_name(number):
-    return f"{_SEG_PREFIX}{number:08d}"
+    return "s%08d" % number  # noqa: UP031 - MicroPython
 
 
 def _seg_number(name):
-    if len(name) != _SEG_NAME_LEN or name[0] != _SEG_PREFIX:
+    if len(name) != _SEG_NAME_LEN or name[0] != "s":
         return -1
     digits = name[1:]
     for ch in digits:
@@ -74,7 +81,7 @@ class Journal:
         self._active_size = 0
         self._next_seq = 1
         self._last_seq = 0
-        self._buf = frame.new_buffer()  # every read goes through this one buffer
+        self._reader = frame.RecordReader(None, frame.new_buffer())  # every read, one buffer
         self.report = {}
 
     # ---- boot ----
@@ -116,30 +123,35 @@ class Journal:
         # listed so numbering goes on above it and collection deletes it in turn.
         self._segs.append(number)
         self._heads[number] = list(self._totals)
+        reader = self._reader
         with self._fs.open(self._path(number), "rb") as f:
-            reader = frame.RecordReader(f, self._buf)
+            reader.start(f)
+            ended_clean = self._replay_records(reader, number, trust_head, report)
+        reader.start(None)  # a closed file still holds its buffer while referenced
+        if not ended_clean:
+            report["torn"].append(number)
+        return ended_clean
+
+    def _replay_records(self, reader, number, trust_head, report):
+        """Fold one segment's records into the state; False when it ends in a torn one."""
+        got = reader.next()
+        if got is None or got[0] != R.HEADER:
+            return False
+        head = R.decode_json(got[1])
+        if trust_head:
+            self._totals = list(head["totals"])
+        elif head["totals"][R.SEQ_HI] > self._totals[R.SEQ_HI]:
+            self._totals[R.SEQ_HI] = head["totals"][R.SEQ_HI]
+        self._heads[number] = list(self._totals)
+        while True:
             got = reader.next()
-            if got is None or got[0] != R.HEADER:
-                report["torn"].append(number)
-                return False
-            head = R.decode_json(got[1])
-            if trust_head:
-                self._totals = list(head["totals"])
-            elif head["totals"][R.SEQ_HI] > self._totals[R.SEQ_HI]:
-                self._totals[R.SEQ_HI] = head["totals"][R.SEQ_HI]
-            self._heads[number] = list(self._totals)
-            while True:
-                got = reader.next()
-                if got is None:
-                    break
-                report["records"] += 1
-                if not self._apply(got[0], got[1], number):
-                    report["orphans"] += 1
-            self._active_size = reader.offset
-            if reader.torn:
-                report["torn"].append(number)
-                return False
-            return True
+            if got is None:
+                break
+            report["records"] += 1
+            if not self._apply(got[0], got[1], number):
+                report["orphans"] += 1
+        self._active_size = reader.offset
+        return not reader.torn
 
     # ---- state changes: the same code runs live and on replay ----
 
@@ -395,11 +407,12 @@ class Journal:
         sale = None
         answer = None
         refusal = None
+        reader = self._reader
         for number in self._segs:
             if number < entry >> 8:
                 continue
             with self._fs.open(self._path(number), "rb") as f:
-                reader = frame.RecordReader(f, self._buf, verify=False)
+                reader.start(f, False)
                 while True:
                     got = reader.next()
                     if got is None:
@@ -413,6 +426,7 @@ class Journal:
                         answer = R.sale_payload(got[1])
                     elif kind == R.REFUSED and refusal is None:
                         refusal = R.sale_payload(got[1])["reason"]
+        reader.start(None)  # a closed file still holds its buffer while referenced
         if sale is None:
             raise UnknownSale(f"sale {seq}: its record cannot be read back")
         sale["seq"] = seq

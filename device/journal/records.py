@@ -65,8 +65,11 @@ def encode_sale_record(seq, obj):
 
 
 def sale_seq(body):
-    """The sequence number a sale record body starts with."""
-    return struct.unpack_from("<I", body, 0)[0]
+    """The sequence number a sale record body starts with (u32, little-endian).
+
+    Read byte by byte: struct.unpack_from would make a tuple for every record scanned.
+    """
+    return body[0] | body[1] << 8 | body[2] << 16 | body[3] << 24
 
 
 def sale_payload(body):

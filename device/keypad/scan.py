@@ -20,7 +20,9 @@ once, up front.
 import asyncio
 import time
 
-_RING = 8
+from micropython import const
+
+_RING = const(8)
 
 
 class Keypad:

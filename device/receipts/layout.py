@@ -1,7 +1,8 @@
 """Building blocks for 32-column slips: label/value pairs, wrapped text, centring.
 
-Everything here returns (style, text) tuples (see styles.py) and never a line longer
-than the printer can hold: long values move to their own line, long text wraps.
+Everything here returns (style, text) or (style, label, value) tuples (see styles.py)
+and never a line longer than the printer can hold: long values move to their own
+line, long text wraps.
 """
 
 from receipts.styles import CENTER, DOUBLE_WIDTH, LINE_WIDTH, WIDE_LINE_WIDTH
@@ -39,16 +40,23 @@ def wrap(text, width):
 
 def text(out, style, value):
     """Append value, wrapped to the width of style, as lines of that style."""
-    for line in wrap(value, width_for(style)):
+    width = width_for(style)
+    if len(value) <= width and "\n" not in value:
+        out.append((style, value))  # most texts: one line, and no list to wrap it in
+        return
+    for line in wrap(value, width):
         out.append((style, line))
 
 
 def pair(out, label, value, style=0):
-    """Append "label ....... value" on one line, or label then value right-aligned below."""
+    """Append "label ....... value" on one line, or label then value right-aligned below.
+
+    On one line it is (style, label, value): the printer layer pads it, so no padded
+    copy of the line is made (a slip has a dozen of these, laid out on a small heap).
+    """
     width = width_for(style)
-    room = width - len(label)
-    if room > len(value):
-        out.append((style, "%s%*s" % (label, room, value)))  # noqa: UP031 - one allocation
+    if width - len(label) > len(value):
+        out.append((style, label, value))
         return
     for line in wrap(label, width):
         out.append((style, line))

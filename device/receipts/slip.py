@@ -18,30 +18,30 @@ def when(ctx, seconds):
 
 def money(ctx, minor):
     """Minor units with the currency: "KES 500.00"."""
-    return ctx["currency"] + " " + format_money(minor, ctx["digits"])
+    return format_money(minor, ctx["digits"], ctx["currency"])
 
 
 def energy(kwh_tenths):
     """Energy in 0.1 kWh as text: 125 -> "12.5 kWh"."""
-    return str(kwh_tenths // 10) + "." + str(kwh_tenths % 10) + " kWh"
+    return "%d.%d kWh" % (kwh_tenths // 10, kwh_tenths % 10)  # noqa: UP031 - MicroPython
 
 
 def heading(out, ctx, reprint):
     """Utility name and slip title; a reprint says it is a copy."""
     centered(out, BOLD | DOUBLE_HEIGHT, ctx["utility"])
-    centered(out, 0, t("slip_title"))
+    centered(out, 0, t("s_title"))
     if reprint:
-        centered(out, BOLD, t("slip_copy"))
+        centered(out, BOLD, t("s_copy"))
     out.append((RULE, ""))
 
 
 def _sale_lines(out, sale, ctx):
-    pair(out, t("slip_date"), when(ctx, sale["time"]))
-    pair(out, t("slip_vendor"), sale.get("vendor_name", sale["vendor"]))
-    pair(out, t("slip_device"), ctx["device"])
-    pair(out, t("slip_ref"), ctx["sale_id"])
+    pair(out, t("s_date"), when(ctx, sale["time"]))
+    pair(out, t("s_vendor"), sale.get("vendor_name", sale["vendor"]))
+    pair(out, t("s_device"), ctx["device"])
+    pair(out, t("s_ref"), ctx["sale_id"])
     out.append((RULE, ""))
-    pair(out, t("slip_meter"), group(sale["meter"]))
+    pair(out, t("s_meter"), group(sale["meter"]))
 
 
 def token_slip(sale, ctx, reprint=False):
@@ -53,33 +53,33 @@ def token_slip(sale, ctx, reprint=False):
     answer = sale["answer"]
     out = []
     heading(out, ctx, reprint)
-    pair(out, t("slip_receipt"), answer["receipt"])
+    pair(out, t("s_receipt"), answer["receipt"])
     _sale_lines(out, sale, ctx)
     if answer.get("customer"):
-        pair(out, t("slip_customer"), answer["customer"])
+        pair(out, t("s_customer"), answer["customer"])
     out.append((RULE, ""))
-    pair(out, t("slip_paid"), money(ctx, sale["amount"]), BOLD)
-    pair(out, t("slip_tax"), money(ctx, answer["tax"]))
-    pair(out, t("slip_fixed"), money(ctx, answer["fixed"]))
-    pair(out, t("slip_debt"), money(ctx, answer["debt"]))
-    pair(out, t("slip_energy"), energy(answer["kwh_tenths"]), BOLD)
+    pair(out, t("s_paid"), money(ctx, sale["amount"]), BOLD)
+    pair(out, t("s_tax"), money(ctx, answer["tax"]))
+    pair(out, t("s_fixed"), money(ctx, answer["fixed"]))
+    pair(out, t("s_debt"), money(ctx, answer["debt"]))
+    pair(out, t("s_energy"), energy(answer["kwh_tenths"]), BOLD)
     out.append((RULE, ""))
     keys = answer.get("key_change") or ()
     if keys:
-        text(out, BOLD, t("slip_keys_first"))
+        text(out, BOLD, t("s_keyfirst"))
         for i, token in enumerate(keys):
-            text(out, 0, t("slip_key_n", i + 1, len(keys)))
+            text(out, 0, t("s_key_n", i + 1, len(keys)))
             out.append((_BIG, group(token)))
         out.append((RULE, ""))
     tokens = answer["tokens"]
     for i, token in enumerate(tokens):
         if len(tokens) > 1:
-            centered(out, BOLD, t("slip_token_n", i + 1, len(tokens)))
+            centered(out, BOLD, t("s_token_n", i + 1, len(tokens)))
         else:
-            centered(out, BOLD, t("slip_token"))
+            centered(out, BOLD, t("s_token"))
         out.append((_BIG, group(token)))
     out.append((RULE, ""))
-    centered(out, 0, t("slip_thanks"))
+    centered(out, 0, t("s_thanks"))
     out.append((FEED, ""))
     out.append((CUT, ""))
     return out
@@ -89,16 +89,16 @@ def pending_slip(sale, ctx, reprint=False):
     """The slip for a sale taken offline: payment received, token to follow."""
     out = []
     heading(out, ctx, reprint)
-    centered(out, BOLD | DOUBLE_HEIGHT | DOUBLE_WIDTH, t("slip_paid_title"))
-    centered(out, BOLD, t("slip_pending_title"))
+    centered(out, BOLD | DOUBLE_HEIGHT | DOUBLE_WIDTH, t("s_received"))
+    centered(out, BOLD, t("s_pending"))
     out.append((RULE, ""))
-    centered(out, 0, t("slip_ref"))
+    centered(out, 0, t("s_ref"))
     out.append((_BIG, ctx["sale_id"]))
     out.append((RULE, ""))
     _sale_lines(out, sale, ctx)
-    pair(out, t("slip_paid"), money(ctx, sale["amount"]), BOLD)
+    pair(out, t("s_paid"), money(ctx, sale["amount"]), BOLD)
     out.append((RULE, ""))
-    text(out, 0, t("slip_pending_note"))
+    text(out, 0, t("s_pendnote"))
     out.append((FEED, ""))
     out.append((CUT, ""))
     return out

@@ -1,7 +1,10 @@
 """Style bits for slip lines: a slip is a list of (style, text) tuples.
 
-The printer layer (device/drivers/escpos.py) turns these into ESC/POS bytes; the slip
-layout (device/receipts/slip.py) only ever produces these, so layout stays pure.
+A line may also be (style, label, value): the label on the left and the value flush
+right on the same line, padded by the printer layer (layout.pair() makes these only
+when both fit). The printer layer (device/drivers/escpos.py) turns lines into ESC/POS
+bytes; the slip layout (device/receipts/slip.py) only ever produces these, so layout
+stays pure.
 """
 
 CENTER = 1

@@ -17,19 +17,28 @@ def to_minor(units_text, minor_digits):
 def check_amount(minor, lowest, highest):
     """None when the amount may be sold, else (message key, argument in minor units)."""
     if minor <= 0:
-        return ("amount_zero", None)
+        return ("amt_zero", None)
     if minor < lowest:
-        return ("amount_low", lowest)
+        return ("amt_low", lowest)
     if minor > highest:
-        return ("amount_high", highest)
+        return ("amt_high", highest)
     return None
 
 
-def format_money(minor, minor_digits):
-    """Minor units as text: 50000 with 2 digits -> "500.00"; no floats involved."""
+def format_money(minor, minor_digits, currency=""):
+    """Minor units as text: 50000 with 2 digits -> "500.00" ("KES 500.00" given the
+    currency); no floats involved, and one string made, whatever the parts."""
+    space = " " if currency else ""
     if minor_digits == 0:
-        return str(minor)
+        return "%s%s%d" % (currency, space, minor)  # noqa: UP031 - MicroPython
     sign = "-" if minor < 0 else ""
     minor = -minor if minor < 0 else minor
     scale = 10**minor_digits
-    return "%s%d.%0*d" % (sign, minor // scale, minor_digits, minor % scale)  # noqa: UP031
+    return "%s%s%s%d.%0*d" % (  # noqa: UP031 - MicroPython
+        currency,
+        space,
+        sign,
+        minor // scale,
+        minor_digits,
+        minor % scale,
+    )

@@ -31,13 +31,13 @@ def check_meter(digits):
     """
     for ch in digits:
         if ch < "0" or ch > "9":
-            return ("meter_digits", None)
+            return ("mtr_digits", None)
     if len(digits) != LENGTH:
-        return ("meter_length", len(digits))
+        return ("mtr_length", len(digits))
     if not (digits.startswith(IINS[0]) or digits.startswith(IINS[1])):
-        return ("meter_iin", digits[:6])
+        return ("mtr_iin", digits[:6])
     if luhn_digit(digits[:-1]) != ord(digits[-1]) - 48:
-        return ("meter_check", None)
+        return ("mtr_check", None)
     return None
 
 

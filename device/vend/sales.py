@@ -25,8 +25,7 @@ class Sales:
 
     def sale_id(self, seq):
         """The id the server knows a sale by: device id + sequence number."""
-        digits = str(seq)
-        return self.device_id + "-" + "0" * (6 - len(digits)) + digits
+        return "%s-%06d" % (self.device_id, seq)  # noqa: UP031 - MicroPython
 
     def seq_of(self, sale_id):
         """The sequence number in one of this device's sale ids (None if not ours)."""

@@ -14,18 +14,23 @@ def page(title, body, footer=None):
     """Title line, body lines (str or wrapped), footer on the last line; 8 lines at most.
 
     Body lines that do not fit are dropped from the end: screens are designed to fit,
-    and tests check every screen of the flow in every language.
+    and tests check every screen of the flow in every language. Runs on every key
+    press, so a line that fits is used as it is (wrapping makes a list per line).
     """
-    lines = wrap(title, WIDTH)[:1]
+    lines = [title if len(title) <= WIDTH else wrap(title, WIDTH)[0]]
     for item in body:
-        for line in wrap(item, WIDTH):
-            lines.append(line)
+        if len(item) <= WIDTH and "\n" not in item:
+            lines.append(item)
+        else:
+            for line in wrap(item, WIDTH):
+                lines.append(line)
     room = HEIGHT - (1 if footer else 0)
     if len(lines) > room or len(title) > WIDTH or (footer and len(footer) > WIDTH):
         overflow[0] += 1
-    lines = lines[:room]
+    while len(lines) > room:
+        lines.pop()
     if footer:
-        lines.append(footer[:WIDTH])
+        lines.append(footer if len(footer) <= WIDTH else footer[:WIDTH])
     return lines
 
 

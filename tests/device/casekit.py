@@ -6,6 +6,8 @@ Test files that must also run under MicroPython import this instead of pytest.
 import os
 import sys
 
+from receipts.styles import DOUBLE_WIDTH, LINE_WIDTH, WIDE_LINE_WIDTH
+
 MICROPYTHON = sys.implementation.name == "micropython"
 _counter = [0]
 
@@ -45,3 +47,20 @@ def fresh_dir():
         except OSError:
             pass  # already there
     return f"/tmp/case{_counter[0]}"
+
+
+def printed(slip):
+    """A slip's lines as (style, text), each text as the printer prints it.
+
+    A (style, label, value) pair line becomes the label, spaces and the value flush
+    right across the line's width (drivers/escpos.py pads it the same way; its tests
+    check that), so slip tests can state the exact text a customer reads.
+    """
+    out = []
+    for line in slip:
+        if len(line) > 2:
+            width = WIDE_LINE_WIDTH if line[0] & DOUBLE_WIDTH else LINE_WIDTH
+            out.append((line[0], line[1] + " " * (width - len(line[1]) - len(line[2])) + line[2]))
+        else:
+            out.append(line)
+    return out

@@ -47,7 +47,10 @@ def test_percent_follows_the_curve_per_cell():
 
 
 def test_curve_rises_everywhere():
-    for (mv_a, pct_a), (mv_b, pct_b) in pairwise(CURVE):
+    assert len(CURVE) % 2 == 0  # (millivolts, percent) pairs
+    points = list(zip(CURVE[::2], CURVE[1::2], strict=True))
+    assert points[0] == (3300, 0) and points[-1] == (4200, 100)
+    for (mv_a, pct_a), (mv_b, pct_b) in pairwise(points):
         assert mv_b > mv_a and pct_b > pct_a
 
 

@@ -39,6 +39,19 @@ def test_mode_commands_are_sent_only_when_a_line_changes_them():
     assert data == INIT_437 + b"\x1b\x61\x01\x1b\x45\x01a\nb\n\x1b\x61\x00\x1b\x45\x00c\n"
 
 
+def test_a_label_value_line_prints_the_value_flush_right():
+    assert encode_slip([(0, "Tax", "KES 68.96")]) == encode_slip([(0, f"{'Tax':<23}KES 68.96")])
+    wide = encode_slip([(DOUBLE_WIDTH | BOLD, "Ref", "HH42-7")])
+    assert wide.endswith(b"Ref       HH42-7\n")  # 16 columns in double width
+
+
+def test_a_label_value_line_too_long_is_cut_never_wrapped():
+    data = encode_slip([(0, "L" * 30, "V" * 10)])
+    assert data == INIT_437 + b"L" * 21 + b" " + b"V" * 10 + b"\n"
+    data = encode_slip([(0, "Label", "V" * 40)])
+    assert data == INIT_437 + b"V" * 31 + b"\n"
+
+
 def test_feed_and_cut():
     assert (
         encode_slip([(FEED, ""), (CUT, "")]) == INIT_437 + b"\x1b\x64\x03\x1b\x64\x04\x1d\x56\x01"

@@ -52,8 +52,8 @@ def test_continued_lines_and_line_breaks_are_read_back():
     assert i18n.lookup("\na=one\n  two\nb=x\\ny\n", "b") == "x\ny"
     assert i18n.lookup("\nab=1\na=2\n", "a") == "2"
     assert i18n.lookup("\nab=1\n", "a") is None
-    assert TABLES["en"]["amount_limits"] == "Min {0}\nMax {1}"
-    assert TABLES["en"]["slip_pending_note"].endswith(
+    assert TABLES["en"]["amt_limits"] == "Min {0}\nMax {1}"
+    assert TABLES["en"]["s_pendnote"].endswith(
         "returns. Keep this slip and show it to collect your token."
     )
 
@@ -68,7 +68,7 @@ def test_placeholders_match_across_languages():
 def test_screen_texts_are_ascii_for_the_oled_font():
     for code in TABLES:
         for key, text in TABLES[code].items():
-            if key.startswith("slip_"):
+            if key.startswith("s_"):
                 continue
             for ch in text:
                 assert 32 <= ord(ch) < 127 or ch == "\n", (code, key, text)
@@ -78,21 +78,31 @@ def test_one_line_texts_fit_the_screen():
     for code in TABLES:
         table = TABLES[code]
         for key, text in table.items():
-            if key.startswith("slip_"):
+            if key.startswith("s_"):
                 continue
-            if key.startswith("footer_") or key.endswith("_title"):
+            if key.startswith("f_") or key.startswith("t_"):
                 assert len(text) <= 16, (code, key, text)
-            if key.startswith("menu_") and key != "menu_title":
-                assert len(text) <= 14, (code, key, text)  # "1 " goes before it
+            if key.startswith("m_"):
+                assert len(text) <= 16, (code, key, text)
             if key.startswith("lang_"):
                 assert len(text) <= 14, (code, key, text)
-        assert len(table["pending_title"]) <= 12, code  # " 999" follows it
+        assert len(table["t_pending"]) <= 12, code  # " 999" follows it
+
+
+def test_menu_entries_start_with_the_key_that_opens_them():
+    from vend import flow
+
+    entries = flow._MENU_TEXTS  # in menu order: key "1" opens the first entry
+    assert sorted(entries) == sorted(key for key in TABLES["en"] if key.startswith("m_"))
+    for code in TABLES:
+        for i, key in enumerate(entries):
+            assert TABLES[code][key].startswith(str(i + 1) + " "), (code, key)
 
 
 def test_slip_texts_are_printable_on_the_slip():
     for code in TABLES:
         for key, text in TABLES[code].items():
-            if key.startswith("slip_"):
+            if key.startswith("s_"):
                 for ch in text:
                     assert ord(ch) < 256, (code, key, ch)  # the printer's Latin code page
 
@@ -100,20 +110,20 @@ def test_slip_texts_are_printable_on_the_slip():
 def test_switching_language_changes_lookups_and_unloads_the_old_table():
     try:
         i18n.set_language("fr")
-        assert i18n.t("menu_sale") == "Vente"
+        assert i18n.t("m_sale") == "1 Vente"
         assert "i18n.fr" in sys.modules
         i18n.set_language("sw")
         assert i18n.language() == "sw"
-        assert i18n.t("menu_sale") == "Uza"
+        assert i18n.t("m_sale") == "1 Uza"
         assert "i18n.fr" not in sys.modules
     finally:
         i18n.set_language("en")
-    assert i18n.t("menu_sale") == "Sale"
+    assert i18n.t("m_sale") == "1 Sale"
 
 
 def test_arguments_fill_placeholders_and_missing_keys_show_plainly():
-    assert i18n.t("amount_low", "KES 50.00") == "Below minimum KES 50.00."
-    assert i18n.t("slip_key_n", 1, 2) == "Key change token 1 of 2"
+    assert i18n.t("amt_low", "KES 50.00") == "Below minimum KES 50.00."
+    assert i18n.t("s_key_n", 1, 2) == "Key change token 1 of 2"
     assert i18n.t("no_such_key") == "?no_such_key"
 
 
@@ -121,3 +131,11 @@ def test_unknown_language_is_refused():
     with raises(ValueError, "unknown language"):
         i18n.set_language("de")
     assert i18n.language() == "en"
+
+
+def test_keys_are_short_enough_to_be_interned():
+    # Longer keys would each cost a string object on the device's heap (i18n/__init__.py).
+    # Keys built at run time ("paper_" + a printer state) are not literals: exempt.
+    for key in TABLES["en"]:
+        if not key.startswith("paper_"):
+            assert len(key) <= 10, key

@@ -4,6 +4,7 @@ Runs under CPython and under real MicroPython (tests/micropython).
 """
 
 import i18n
+from casekit import printed
 from receipts.layout import pair, wrap
 from receipts.report import shift_slip
 from receipts.slip import pending_slip, token_slip
@@ -63,7 +64,11 @@ def _answer(**changes):
 
 
 def _check_widths(slip):
-    for style, text in slip:
+    for line in slip:
+        width = WIDE_LINE_WIDTH if line[0] & DOUBLE_WIDTH else LINE_WIDTH
+        if len(line) > 2:  # a pair line: label, at least one space, value
+            assert len(line[1]) + 1 + len(line[2]) <= width, line
+    for style, text in printed(slip):
         width = WIDE_LINE_WIDTH if style & DOUBLE_WIDTH else LINE_WIDTH
         assert len(text) <= width, (style, text)
         if style & (RULE | FEED | CUT):
@@ -71,7 +76,7 @@ def _check_widths(slip):
 
 
 def test_token_slip_exact_lines():
-    assert token_slip(_sale(_answer()), CTX) == [
+    assert printed(token_slip(_sale(_answer()), CTX)) == [
         (BOLD | DOUBLE_HEIGHT | CENTER, "Kijiji Power"),
         (CENTER, "Prepaid electricity"),
         (RULE, ""),
@@ -103,7 +108,7 @@ def test_key_change_tokens_come_first_with_the_instruction():
     answer = _answer(key_change=["11112222333344445555", "66667777888899990000"])
     slip = token_slip(_sale(answer), CTX)
     _check_widths(slip)
-    texts = [text for _, text in slip]
+    texts = [text for _, text in printed(slip)]
     instruction = texts.index("Enter these key change tokens")
     first_key = texts.index("1111 2222 3333 4444 5555")
     second_key = texts.index("6666 7777 8888 9999 0000")
@@ -115,7 +120,7 @@ def test_key_change_tokens_come_first_with_the_instruction():
 
 def test_several_credit_tokens_are_numbered():
     answer = _answer(tokens=["12345678901234567890", "09876543210987654321"])
-    texts = [text for _, text in token_slip(_sale(answer), CTX)]
+    texts = [text for _, text in printed(token_slip(_sale(answer), CTX))]
     assert "TOKEN 1 of 2" in texts
     assert "TOKEN 2 of 2" in texts
 
@@ -126,8 +131,9 @@ def test_pending_slip_says_payment_received_token_pending_with_the_reference():
     assert (BOLD | DOUBLE_HEIGHT | DOUBLE_WIDTH | CENTER, "PAYMENT RECEIVED") in slip
     assert (BOLD | CENTER, "TOKEN PENDING") in slip
     assert (BIG, "HH0042-000123") in slip
-    assert (BOLD, "Amount paid           KES 500.00") in slip
-    assert not any("Receipt" in text for _, text in slip)  # no receipt until the server answers
+    assert (BOLD, "Amount paid           KES 500.00") in printed(slip)
+    # no receipt number until the server answers
+    assert not any("Receipt" in text for _, text in printed(slip))
 
 
 def test_a_reprint_says_copy():
@@ -177,7 +183,7 @@ def test_every_slip_fits_in_every_language():
                 shift_slip(totals, CTX, 789700000, True),
             ):
                 _check_widths(slip)
-                assert not any(text.startswith("?") for _, text in slip), code
+                assert not any(text.startswith("?") for _, text in printed(slip)), code
     finally:
         i18n.set_language("en")
 
@@ -192,8 +198,8 @@ def test_shift_slips():
         "refunded": 7000,
         "open": 1,
     }
-    x = shift_slip(totals, CTX, 789660000, False)
-    z = shift_slip(totals, CTX, 789660000, True)
+    x = printed(shift_slip(totals, CTX, 789660000, False))
+    z = printed(shift_slip(totals, CTX, 789660000, True))
     assert (BOLD | DOUBLE_HEIGHT | CENTER, "X REPORT") in x
     assert (BOLD | DOUBLE_HEIGHT | CENTER, "Z REPORT") in z
     assert (0, "Printed         2025-01-08 14:00") in x
@@ -208,7 +214,11 @@ def test_wrap_and_pair():
     assert wrap("a\nb", 10) == ["a", "b"]
     out = []
     pair(out, "Label", "value")
-    assert out == [(0, "Label                      value")]
+    assert out == [(0, "Label", "value")]  # one line; the printer pads it
+    assert printed(out) == [(0, "Label                      value")]
+    out = []
+    pair(out, "Label", "a value of 26 characters..")  # 5 + 1 + 26 = 32: still one line
+    assert out == [(0, "Label", "a value of 26 characters..")]
     out = []
     pair(out, "A label of twenty ch", "a value twelve")
     assert out == [(0, "A label of twenty ch"), (0, "                  a value twelve")]

@@ -3,18 +3,19 @@
 Runs under CPython and under real MicroPython (tests/micropython).
 """
 
+import flowstates as F
 import i18n
+from casekit import printed
 from journal import records as R
 from journal.fs_os import OsFs
 from journal.journal import Journal
 from link.standin import standin_token
 from receipts.styles import DOUBLE_HEIGHT
-from vend import flow as F
 from vendkit import GOOD_METER, LEGACY_METER, OTHER_METER, PIN, Bench
 
 
 def _slip_text(slip):
-    return "\n".join(text for _, text in slip)
+    return "\n".join(text for _, text in printed(slip))
 
 
 def _logged_in(**kwargs):
@@ -45,7 +46,7 @@ def test_a_whole_sale_from_key_presses_to_the_token_slip():
     token = standin_token("HH0042-000001")
     grouped = " ".join(token[i : i + 4] for i in range(0, 20, 4))
     assert grouped in text
-    assert any(style & DOUBLE_HEIGHT and line == grouped for style, line in slip)
+    assert any(style & DOUBLE_HEIGHT and line == grouped for style, line in printed(slip))
     assert "KES 500.00" in text
     assert "HH0042-000001" in text
     bench.finish_print("ok")

@@ -43,12 +43,12 @@ def test_swapped_neighbours_are_caught_unless_they_are_09_or_90():
 
 
 def test_meter_problems_say_what_is_wrong():
-    assert check_meter("60072700000000001") == ("meter_length", 17)
-    assert check_meter("6007270000000000091") == ("meter_length", 19)
-    assert check_meter("") == ("meter_length", 0)
-    assert check_meter("123456000000000009") == ("meter_iin", "123456")
-    assert check_meter("600727000000000008") == ("meter_check", None)
-    assert check_meter("60072700000000000a") == ("meter_digits", None)
+    assert check_meter("60072700000000001") == ("mtr_length", 17)
+    assert check_meter("6007270000000000091") == ("mtr_length", 19)
+    assert check_meter("") == ("mtr_length", 0)
+    assert check_meter("123456000000000009") == ("mtr_iin", "123456")
+    assert check_meter("600727000000000008") == ("mtr_check", None)
+    assert check_meter("60072700000000000a") == ("mtr_digits", None)
 
 
 def test_meter_groups_of_four():
@@ -67,9 +67,9 @@ def test_typed_whole_units_become_minor_units():
 
 
 def test_amount_limits():
-    assert check_amount(0, 5000, 2000000) == ("amount_zero", None)
-    assert check_amount(4999, 5000, 2000000) == ("amount_low", 5000)
-    assert check_amount(2000001, 5000, 2000000) == ("amount_high", 2000000)
+    assert check_amount(0, 5000, 2000000) == ("amt_zero", None)
+    assert check_amount(4999, 5000, 2000000) == ("amt_low", 5000)
+    assert check_amount(2000001, 5000, 2000000) == ("amt_high", 2000000)
     assert check_amount(5000, 5000, 2000000) is None
     assert check_amount(2000000, 5000, 2000000) is None
 

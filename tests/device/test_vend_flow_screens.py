@@ -4,8 +4,8 @@ The recording display (vendkit) fails the test the moment any screen is too big 
 text had to be cut. Runs under CPython and under real MicroPython.
 """
 
+import flowstates as F
 import i18n
-from vend import flow as F
 from vendkit import GOOD_METER, OTHER_METER, Bench
 
 

@@ -1,57 +1,39 @@
 # A scripted vend on the handheld's firmware: key presses in, ESC/POS slip bytes out.
 #
 # Runs under MicroPython (tests/micropython/run.mjs) and under CPython, with the device
-# modules importable as top-level modules. Before the vend it imports every device
-# module listed in DEVICE_MODULES (set by the caller, or found by walking DEVICE_DIRS),
-# so the memory figure includes all the firmware's code, as on the device. The caller
-# also sets JOURNAL_DIR, an empty directory for the sale journal, then calls step()
-# until it returns False (under MicroPython, each call a separate top-level run:
-# run.mjs --loop "more = step()"), then finish().
+# modules importable as top-level modules. Before the vend it imports every module
+# named in DEVICE_MODULES (set by the caller: bench/bench_device_memory.py lists every
+# device module but main.py), so the memory figure includes all the firmware's code, as
+# on the device. The caller also sets JOURNAL_DIR, an empty directory for the sale
+# journal, then calls step() until it returns False (under MicroPython, each call a
+# separate top-level run: run.mjs --loop "more = step()"), then finish().
+#
+# Each step() prints, under MicroPython, "STEP <what> <start> <peak>": what it did (a key
+# or an event), gc.mem_alloc() after its gc.collect() (live memory) and the highest seen
+# during it.
 #
 # finish() prints:
 #   BASE <bytes>   gc.mem_alloc() after imports and setup, collected (MicroPython only;
 #                  base() also prints the qstr pool line of micropython.qstr_info())
 #   PEAK <bytes>   highest gc.mem_alloc() seen during the vend (MicroPython only)
-#   SLIP <hex>     the slip bytes the printer would receive
+#   SLIP <hex>     the slip bytes the printer would receive (printed by the step after
+#                  which the printer task has sent them, not by finish())
 #   STATE <n>      the journal state of the sale at the end (4 = acknowledged)
 #
 # How the peak is measured: the device's main loop runs gc.collect() after every event
 # it handles (device/main.py), so each step here starts with gc.collect() and then only
 # live memory is allocated. Within a step nothing is collected (the heap is far from
 # full), so gc.mem_alloc() at the end of the step is the highest it reached in the step.
+#
+# This script is compiled from source, so its own code is on the heap too (about 2 KB,
+# see docs/firmware-memory.md); it is kept small for that reason.
 import gc
-import os
 
 MEASURE = hasattr(gc, "mem_alloc")
 
-
-def _find_modules(root, prefix, out):
-    for name in sorted(os.listdir(root)):
-        path = root + "/" + name
-        if name == "__pycache__":
-            continue
-        if os.stat(path)[0] & 0x4000:
-            _find_modules(path, prefix + name + ".", out)
-        elif name.endswith(".py") or name.endswith(".mpy"):
-            stem = name[: name.rfind(".")]
-            if stem == "__init__":
-                if prefix:
-                    out.append(prefix[:-1])
-            elif stem != "main":  # main.py boots the device when run, not imported
-                out.append(prefix + stem)
-
-
-def device_modules():
-    names = []
-    for root in DEVICE_DIRS:  # noqa: F821 - set by the caller
-        _find_modules(root, "", names)
-    return names
-
-
-if "DEVICE_MODULES" not in globals():
-    DEVICE_MODULES = device_modules()
-for _name in DEVICE_MODULES:
+for _name in DEVICE_MODULES:  # noqa: F821 - set by the caller
     __import__(_name)
+del DEVICE_MODULES, _name  # noqa: F821 - the caller's list of names, not the firmware's
 
 import config  # noqa: E402
 import i18n  # noqa: E402
@@ -63,11 +45,12 @@ from vend.flow import VendFlow  # noqa: E402
 from vend.pin import pin_hash  # noqa: E402
 from vend.sales import Sales  # noqa: E402
 
-SALT = "00112233445566778899aabbccddeeff"
 KEYS = "4321#" + "1" + "600727000000000009" + "#" + "500" + "#" + "#"
 
 
 class Clock:
+    """MicroPython's time API for the flow, standing still at 2025-01-08 12:00."""
+
     def __init__(self):
         self.ticks = 0
         self.seconds = 789652800
@@ -85,11 +68,18 @@ class Clock:
         return (2025, 1, 8, 12, 0, 0, 2, 8)
 
 
-class Meter:
-    """Samples gc.mem_alloc() wherever the firmware outputs and at the end of each step."""
+class Outputs:
+    """The display and the printer port, as the flow sees them; each output samples
+    gc.mem_alloc() (peak: the highest seen since it was last reset).
+
+    Slips are queued as the device's printer port does; print_task() encodes them
+    later, as the printer task does.
+    """
 
     def __init__(self):
         self.peak = 0
+        self.queued = None
+        self.data = None
 
     def sample(self):
         if MEASURE:
@@ -97,38 +87,22 @@ class Meter:
             if used > self.peak:
                 self.peak = used
 
-
-class Display:
-    def __init__(self, meter):
-        self.meter = meter
-        self.last = None
-
     def show(self, lines):
-        self.meter.sample()
-        self.last = lines
-
-
-class Printer:
-    """Queues slips as the device's printer port does; the printer task encodes later."""
-
-    def __init__(self, meter):
-        self.meter = meter
-        self.queued = None
-        self.data = None
+        self.sample()
 
     def submit(self, slip):
-        self.meter.sample()
+        self.sample()
         self.queued = slip
 
-    def run_task(self):
+    def print_task(self):
         slip = self.queued
         self.queued = None
         self.data = encode_slip(slip, "cp858")
-        self.meter.sample()
+        self.sample()
 
 
 def _setup():
-    meter = Meter()
+    salt = "00112233445566778899aabbccddeeff"
     cfg = config.validate(
         {
             "device_id": "HH0042",
@@ -140,8 +114,8 @@ def _setup():
                 {
                     "id": "V007",
                     "name": "Amina Otieno",
-                    "salt": SALT,
-                    "pin_hash": pin_hash(SALT, "4321"),
+                    "salt": salt,
+                    "pin_hash": pin_hash(salt, "4321"),
                 }
             ],
         }
@@ -152,16 +126,16 @@ def _setup():
     journal.replay()
     clock = Clock()
     link = StandInServer()
-    sales = Sales(journal, link, cfg["device_id"], clock)
-    printer = Printer(meter)
-    flow = VendFlow(Display(meter), printer, sales, cfg, clock)
+    out = Outputs()
+    flow = VendFlow(out, out, Sales(journal, link, cfg["device_id"], clock), cfg, clock)
     flow.start()
-    return {"meter": meter, "flow": flow, "link": link, "journal": journal, "printer": printer}
+    return flow, link, journal, out
 
 
-BENCH = _setup()
-_next = [0]
-_base = [0]
+FLOW, LINK, JOURNAL, OUT = _setup()
+del _setup  # its code is on the heap (compiled from source) and never runs again
+_at = [0, 0]  # [next step, gc.mem_alloc() after setup]
+_EVENTS = ("answer", "layout", "encode", "printed", "ack")
 
 
 def base():
@@ -172,8 +146,8 @@ def base():
     loaded from a filesystem but in flash when they are frozen into the firmware.
     """
     gc.collect()
-    _base[0] = gc.mem_alloc() if MEASURE else 0
-    BENCH["meter"].peak = 0  # setup is not part of the vend
+    _at[1] = gc.mem_alloc() if MEASURE else 0
+    OUT.peak = 0  # setup is not part of the vend
     if MEASURE:
         import micropython
 
@@ -183,31 +157,38 @@ def base():
 def step():
     """Do the next event of the vend; False when there are none left."""
     gc.collect()
-    BENCH["meter"].sample()
-    i = _next[0]
-    _next[0] = i + 1
-    flow = BENCH["flow"]
-    if i < len(KEYS):
-        flow.on_key(KEYS[i], False)
-    elif i == len(KEYS):
-        BENCH["link"].poll()  # the server's answer arrives and is journaled
-    elif i == len(KEYS) + 1:
-        flow.tick()  # the main loop's next tick: the flow lays out the slip
-    elif i == len(KEYS) + 2:
-        BENCH["printer"].run_task()  # the printer task turns it into ESC/POS bytes
-    elif i == len(KEYS) + 3:
-        flow.on_print_done("ok")
-    elif i == len(KEYS) + 4:
-        BENCH["link"].poll()  # the acknowledgement arrives
-    BENCH["meter"].sample()
-    return i < len(KEYS) + 4
+    so_far = OUT.peak  # the step's own peak is measured from 0, then merged
+    OUT.peak = 0
+    OUT.sample()
+    start = OUT.peak
+    i = _at[0]
+    _at[0] = i + 1
+    n = len(KEYS)
+    if i < n:
+        FLOW.on_key(KEYS[i], False)
+    elif i == n or i == n + 4:
+        LINK.poll()  # the server's answer arrives and is journaled; later, its ack
+    elif i == n + 1:
+        FLOW.tick()  # the main loop's next tick: the flow lays out the slip
+    elif i == n + 2:
+        OUT.print_task()  # the printer task turns it into ESC/POS bytes
+    else:
+        FLOW.on_print_done("ok")
+    OUT.sample()
+    # Output after the last sample: the next step's gc.collect() frees it.
+    if i == n + 2:  # the bytes are out: the printer task lets go of them before the flow
+        print("SLIP", "".join("%02x" % b for b in OUT.data))  # noqa: UP031 - MicroPython
+        OUT.data = None  # hears the slip printed (device/main.py, PrinterPort.run)
+    if MEASURE:
+        what = "key:" + KEYS[i] if i < n else _EVENTS[i - n]
+        print("STEP", what, start, OUT.peak)
+    if so_far > OUT.peak:
+        OUT.peak = so_far
+    return i < n + 4
 
 
 def finish():
-    journal = BENCH["journal"]
     if MEASURE:
-        print("BASE", _base[0])
-        print("PEAK", BENCH["meter"].peak)
-    hexed = "".join("%02x" % b for b in BENCH["printer"].data)  # noqa: UP031 - MicroPython
-    print("SLIP", hexed)
-    print("STATE", journal.state(journal.last_seq()))
+        print("BASE", _at[1])
+        print("PEAK", OUT.peak)
+    print("STATE", JOURNAL.state(JOURNAL.last_seq()))
