@@ -5,8 +5,10 @@ repeated crashes) it goes to safe mode instead: the screen says what is wrong, n
 watchdog is started and main.py returns, so the REPL stays open over USB for the
 technician and the device never loops through crashes.
 
-Until the link to the server lands (next issue), sales are answered by the local
-stand-in (link/standin.py), which makes tokens no meter accepts.
+The link to the server (link/manager.py) runs as one more task, over Wi-Fi or the GPRS
+modem as link.json says. A device whose config.json names no server (the simulator, a
+demo) is answered by the local stand-in (link/standin.py), whose tokens no meter accepts;
+one that names a server but cannot read its link settings goes to safe mode.
 """
 
 import asyncio
@@ -22,8 +24,9 @@ from drivers.display import Display
 from drivers.escpos import encode_slip
 from drivers.printer import NoPrinter, PaperOut, Printer
 from journal.fs_os import OsFs
-from journal.journal import Journal
+from journal.journal import DEFAULT_DIR, Journal
 from keypad.scan import Keypad
+from link.build import apply_server_config, open_link
 from link.standin import StandInServer
 from vend.flow import VendFlow
 from vend.sales import Sales
@@ -92,13 +95,13 @@ class PrinterPort:
 class Handheld:
     """Everything built at boot, and the tasks that run it."""
 
-    def __init__(self, root, cfg, display, journal, clock):
+    def __init__(self, root, cfg, display, journal, clock, link=None):
         self.root = root
         self.cfg = cfg
         self.display = display
         self.journal = journal
         self.clock = clock
-        self.link = StandInServer()  # until the link issue lands: answers locally
+        self.link = link if link is not None else StandInServer()
         self.sales = Sales(journal, self.link, cfg["device_id"], clock)
         uart = machine.UART(
             board.PRINTER_UART_ID,
@@ -127,6 +130,13 @@ class Handheld:
             on_language=self.save_language,
         )
         self.port.flow = self.flow
+        self.link.firmware = VERSION
+        self.link.status = self.status
+        self.link.on_config = self.apply_server_config
+
+    def apply_server_config(self, body):
+        """Settings the server sent (limits, vendors), if config.py accepts them."""
+        apply_server_config(self.cfg, body)
 
     def status(self):
         """Signal, battery and paper as last measured (the status screen)."""
@@ -148,19 +158,31 @@ class Handheld:
             asyncio.create_task(self._keys()),
             asyncio.create_task(self._measure()),
         ]
-        self.sales.resend_unanswered()
+        if isinstance(self.link, StandInServer):
+            self.sales.resend_unanswered()
+        else:
+            # The link sends the journal's unanswered sales itself, in batches, as the
+            # network allows: nothing to hand it here.
+            self.tasks.append(asyncio.create_task(self.link.run()))
         self.sales.unacknowledged_done()
         self.flow.start()
         started = time.ticks_ms()
         while True:
             self.link.poll()
             self.flow.tick()
-            wdt.feed()
+            if self._healthy():  # a stuck or dead task: no feed, and the device restarts
+                wdt.feed()
             gc.collect()
             if started is not None and time.ticks_diff(time.ticks_ms(), started) > STABLE_MS:
                 _clear_crashes(self.root)
                 started = None
             await asyncio.sleep_ms(TICK_MS)
+
+    def _healthy(self):
+        for task in self.tasks:
+            if task.done():
+                return False
+        return self.link.healthy()
 
     async def _keys(self):
         while True:
@@ -172,6 +194,8 @@ class Handheld:
         while True:
             if self.battery is not None:
                 self._status["battery"] = self.battery.percent()
+            if self.link.bearer is not None:
+                self._status["signal"] = self.link.bearer.signal()
             self._status["paper"] = await self.printer.status()
             await asyncio.sleep_ms(STATUS_EVERY_MS)
 
@@ -243,12 +267,16 @@ def boot(root="", display=None):
         return safe_mode(display, str(exc))
     saved = _read(root + "/language")
     i18n.set_language(saved if saved in i18n.LANGUAGES else cfg["language"])
-    journal = Journal(OsFs(), root + "/journal")
+    journal = Journal(OsFs(), root + DEFAULT_DIR)
     try:
         journal.replay()
     except OSError as exc:
         return safe_mode(display, i18n.t("safe_jrnl", exc))
-    return Handheld(root, cfg, display, journal, time)
+    try:
+        link = open_link(root, cfg, journal)  # None: no server configured (demo, simulator)
+    except ValueError as exc:  # link.json missing or wrong: selling would lose sales
+        return safe_mode(display, str(exc))
+    return Handheld(root, cfg, display, journal, time, link)
 
 
 def main(root=""):

@@ -22,6 +22,13 @@ def _register_groups() -> None:
 
     cli.add_command(sim)
 
+    from host.cli import device, flash, image, provision
+
+    cli.add_command(device.device)
+    cli.add_command(image.image)
+    cli.add_command(flash.flash)
+    cli.add_command(provision.provision)
+
     from server.cli import (
         admin,
         agent,
@@ -54,6 +61,15 @@ def _register_groups() -> None:
     )
     for command in server_commands:
         cli.add_command(command)
+
+    from server.cli.print_receipt import print_receipt
+
+    cli.add_command(print_receipt)
+
+    from server.cli import broker, link
+
+    cli.add_command(broker.broker)
+    cli.add_command(link.link)
 
 
 _register_groups()

@@ -146,6 +146,7 @@ def main() -> None:
     console.print(
         f"""
 [bold]gridvend vending server[/bold] on {base}
+  operator pages {base}/   (admin / {ADMIN_PASSWORD})
   API docs      {base}/docs
   database      {url}
   log in        admin / {ADMIN_PASSWORD}   (POST {base}/api/v1/auth/token)

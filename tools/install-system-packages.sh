@@ -3,6 +3,7 @@
 #   node + npm   (real MicroPython, the WebAssembly port, runs the device's pure logic)
 #   PostgreSQL   (the server's tests start their own cluster from its binaries)
 #   Mosquitto    (the MQTT bridge's tests start their own broker)
+#   Chromium     (the operator pages are tested in a real headless browser, via chromedriver)
 # Uses Debian's packages; needs root (CI and the workplace machines run as root).
 set -euo pipefail
 
@@ -12,6 +13,8 @@ if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && ! command -v in
   missing+=(postgresql)
 fi
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -eq 0 ] && command -v npm >/dev/null 2>&1; then
   exit 0

@@ -25,6 +25,11 @@ except ImportError:  # CPython without the fakes (the scripted vend's comparison
         return value
 
 
+# Where the journal lives on the device's filesystem. Not "/journal": MicroPython takes a
+# directory as a package even without __init__.py, so data named like the journal package
+# would shadow it on import; a name with a hyphen can never be a package.
+DEFAULT_DIR = "/sale-journal"
+
 _SEG_NAME_LEN = const(9)  # "s" and 8 digits
 
 # An index entry is one small int per sale: state in bits 0-3, flags, segment from bit 8.
@@ -67,7 +72,7 @@ class Journal:
     the sale was not taken and the caller must say so.
     """
 
-    def __init__(self, fs, directory="/journal", segment_max=4096, max_segments=48):
+    def __init__(self, fs, directory=DEFAULT_DIR, segment_max=4096, max_segments=48):
         self._fs = fs
         self._dir = directory
         self.segment_max = segment_max

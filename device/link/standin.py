@@ -31,6 +31,16 @@ class StandInServer:
         self._queue = []
         self._answers = {}  # sale id -> answer: a repeated sale gets the same answer
         self.submitted = 0
+        # What main.py sets on, or asks of, any link (link/manager.py has the real ones).
+        self.firmware = ""
+        self.status = None
+        self.on_config = None
+        self.bearer = None
+        self.problem = None
+
+    def healthy(self):
+        """Always: the stand-in has no task that could get stuck."""
+        return True
 
     def submit(self, sale):
         """Queue a sale; it is answered at the next poll() while online."""

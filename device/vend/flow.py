@@ -164,6 +164,11 @@ class VendFlow:
             self._seq = seq
             self._to(_TOKEN_READY)
 
+    def on_customer(self, meter):
+        """The sale service learnt the customer's name for meter: show it if confirming."""
+        if self.state == _CONFIRM and meter == self._meter:
+            self._redraw()
+
     def on_sale_refused(self, seq):
         """The sale service journaled a refusal for seq (while waiting, the next tick shows it)."""
         if self.state in (_MENU, _DONE):
@@ -270,6 +275,7 @@ class VendFlow:
             self._error = check_meter(digits)
             if self._error is None:
                 self._meter = digits
+                self.sales.lookup(digits)  # the name may arrive before the confirm screen
                 self._to(_AMOUNT)
                 return None
         elif result == FULL:
@@ -458,6 +464,10 @@ class VendFlow:
     # ---- what the screens share ----
 
     def _sell(self):
+        left = self.sales.offline_refusal(self._amount)
+        if left is not None:  # offline, and beyond what the reserve covers: not taken
+            self._show_message([t("off_limit"), t("off_left", self._money(left))], _CONFIRM)
+            return
         try:
             seq = self.sales.take(self._meter, self._amount, self.vendor)
         except (OSError, JournalError) as exc:
@@ -591,10 +601,16 @@ class VendFlow:
             t("i_battery", "-" if battery is None else str(battery) + "%"),
             t("i_paper", t("paper_" + paper) if paper else "-"),
             t("i_queue", len(self.journal.open_sales())),
-            t("i_online" if online else "i_offline"),
+            self._link_line(online),
             t("i_version", self.config["firmware"]),
         ]
         return screen.page(t("t_status"), body, t("f_back"))
+
+    def _link_line(self, online):
+        problem = self.sales.link_problem()
+        if problem:  # the server refused us (device disabled, bad signature...): say so
+            return t("i_problem", problem)
+        return t("i_online" if online else "i_offline")
 
 
 # Each state's screen function, indexed by the state constants above.

@@ -46,7 +46,18 @@ class Sales:
             "vendor": vendor["id"],
             "vendor_name": vendor.get("name", vendor["id"]),
         }
+        if not self.link.online():
+            sale["off"] = 1  # taken without the server: paid from the offline reserve
         return self.journal.add_sale(sale)
+
+    def offline_refusal(self, amount):
+        """None when a sale of amount may be taken now, else what is left of the offline
+        allowance (the link is down and the sale would go beyond it)."""
+        room = getattr(self.link, "offline_room", None)
+        if room is None or self.link.online():
+            return None
+        left = room()
+        return None if amount <= left else left
 
     def send(self, seq):
         """Hand a journaled sale to the link (again, if it was sent before)."""
@@ -58,6 +69,7 @@ class Sales:
                 "amount": sale["amount"],
                 "time": sale["time"],
                 "vendor": sale["vendor"],
+                "off": sale.get("off", 0),
             }
         )
 
@@ -84,6 +96,16 @@ class Sales:
             state = self.journal.state(seq)
             if state == R.PRINTED_STATE or (state == R.ANSWERED and self.journal.refused(seq)):
                 self.link.acknowledge(self.sale_id(seq))
+
+    def link_problem(self):
+        """The error code the server last refused us with (None when all is well)."""
+        return getattr(self.link, "problem", None)
+
+    def lookup(self, meter):
+        """Ask the server who the customer behind meter is (answer: on_customer)."""
+        ask = getattr(self.link, "lookup", None)
+        if ask is not None:
+            ask(meter)
 
     def customer_name(self, meter):
         """The customer name a recent answer gave for this meter, or None."""
@@ -118,6 +140,12 @@ class Sales:
         refused = self.journal.state(seq) == R.PENDING and self.journal.add_refusal(seq, reason)
         if refused and self.listener is not None:
             self.listener.on_sale_refused(seq)
+
+    def on_customer(self, meter, name):
+        """The server named the customer behind meter: show it on the confirm screen."""
+        self.remember_customer(meter, name)
+        if self.listener is not None:
+            self.listener.on_customer(meter)
 
     def on_acknowledged(self, sale_id):
         """The server recorded the sale as complete: the journal may let it go."""

@@ -31,6 +31,7 @@ class GsmModem:
         self.rssi = 18
         self.registration = 1  # 0 searching, 1 home, 5 roaming, 3 denied
         self.attached = False
+        self.data_mode = False  # after ATD*99#: the UART carries PPP, not AT commands
         self.apn = None
         self.imei = "867530012345678"
         self.text_mode = False
@@ -107,6 +108,12 @@ class GsmModem:
             self._reply("OK" if self.attached else "ERROR")
         elif upper == "AT+CGATT?":
             self._reply(f"+CGATT: {int(self.attached)}", "OK")
+        elif upper.startswith("ATD*99"):  # dial the packet service: PPP follows "CONNECT"
+            if self.attached:
+                self.data_mode = True
+                self._reply("CONNECT")
+            else:
+                self._reply("NO CARRIER")
         elif upper == "AT+CMGF=1":
             self.text_mode = True
             self._reply("OK")

@@ -7,9 +7,11 @@ from fastapi import APIRouter, FastAPI
 
 from gridvend import __version__
 from server.api import errors
-from server.api.routers import agents, auth, catalogue, engineering_tokens, reports, vends
+from server.api.routers import agents, auth, catalogue, devices, engineering_tokens, reports, vends
+from server.link import http_transport
 from server.services.context import ServiceContext
 from server.settings import default_db_url
+from server.web import install as install_web_pages
 
 API_PREFIX = "/api/v1"
 
@@ -48,11 +50,14 @@ def create_app(ctx: ServiceContext, *, dispose_on_shutdown: bool = False) -> Fas
         catalogue.customer_router,
         catalogue.meter_router,
         agents.router,
+        devices.router,  # handheld registration (provisioning)
         engineering_tokens.router,
         reports.router,
+        http_transport.router,  # the handhelds' signed messages (device link over HTTP)
         health,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    install_web_pages(app)  # the operator pages under / (server/web)
     return app
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     DateTime,
     ForeignKey,
     Index,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -338,3 +340,122 @@ class AuditHead(Base):
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# ---- The device link (issue 5): sequence numbers, message log, offline reserves, outcomes ----
+
+
+class DeviceLink(Base):
+    """A handheld's link state: sequence numbers both ways, when it was last heard from."""
+
+    __tablename__ = "device_links"
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    in_seq_hi: Mapped[int] = mapped_column(BigInteger, default=0)  # highest uplink seq accepted
+    out_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # last downlink seq handed out
+    settings: Mapped[str] = mapped_column(Text, default="{}")  # config pushed to the device
+    last_status: Mapped[str | None] = mapped_column(Text)  # its last hello, as JSON
+    last_seen_at: Mapped[datetime | None]
+
+
+class LinkMessage(Base):
+    """The message log: every envelope accepted from or sent to a device, and every reject.
+
+    Accepted and sent rows carry their sequence number, unique per device and direction, so a
+    replayed uplink is refused by the database itself, whichever server process sees it.
+    Rejects carry no sequence number (a forged one must not block the real message).
+    """
+
+    __tablename__ = "link_messages"
+    __table_args__ = (
+        UniqueConstraint("device_id", "direction", "seq"),
+        Index("ix_link_messages_created", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    device_name: Mapped[str] = mapped_column(String(64))  # as the message named it
+    direction: Mapped[str] = mapped_column(String(4))  # "in" | "out"
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # the message type
+    outcome: Mapped[str] = mapped_column(String(32))  # "accepted", "sent", or the error code
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class OfflineReserve(Base):
+    """Part of a vendor's float set aside for one handheld's offline sales.
+
+    `granted` is what was moved into the reserve (less what went back), `spent` what offline
+    sales took from it: the reserve's ledger account holds `granted - spent`. `ceiling` is
+    what the handheld was last told it may sell up to (cumulative, like `spent`); it is never
+    above `granted`, so every sale the handheld accepts offline is already paid for.
+    """
+
+    __tablename__ = "offline_reserves"
+    __table_args__ = (
+        CheckConstraint("spent <= granted", name="reserve_not_overdrawn"),
+        CheckConstraint("ceiling <= granted", name="ceiling_covered"),
+    )
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    granted: Mapped[int] = mapped_column(BigInteger, default=0)
+    spent: Mapped[int] = mapped_column(BigInteger, default=0)
+    ceiling: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The downlink that last told the handheld its ceiling: only a report of that very
+    # message may let surplus go back to the float (an older one may predate a raise).
+    snapshot_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime]
+
+
+class DeviceSaleOutcome(Base):
+    """The final answer to each sale id a handheld sent: issued, or refused with a reason.
+
+    One row per (device, sale id), written in the same transaction as the sale or the
+    refusal: a sale once refused is never issued later, and the other way round.
+    """
+
+    __tablename__ = "device_sale_outcomes"
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
+    sale_ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the device's sale id
+    outcome: Mapped[str] = mapped_column(String(8))  # "issued" | "refused"
+    offline: Mapped[bool] = mapped_column(Boolean, default=False)
+    code: Mapped[str | None] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]  # the handheld printed the slip or showed it
+
+
+# The operator pages' own tables (server/web): login sessions by stage, operators' TOTP
+# secrets, and uploaded import files waiting between their preview and the go-ahead.
+# Core tables on the same metadata, so the migrations cover them like every other table.
+web_session_grants = Table(
+    "web_session_grants",
+    Base.metadata,
+    # sha256 of the session token (the token itself is only in the browser's cookie)
+    Column("token_hash", String(64), primary_key=True),
+    Column("operator_id", Integer, nullable=False, index=True),
+    # "password": second factor still due; "enrol": must enrol TOTP first; "full": logged in
+    Column("stage", String(16), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+)
+
+web_totp = Table(
+    "web_totp",
+    Base.metadata,
+    Column("operator_id", Integer, primary_key=True),
+    Column("secret", String(64), nullable=False),
+    # False while the operator has been shown the secret but has not typed a code from it yet
+    Column("confirmed", Boolean, nullable=False, default=False),
+    Column("last_step", BigInteger),  # the newest time step used: a code works only once
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+web_import_uploads = Table(
+    "web_import_uploads",
+    Base.metadata,
+    Column("token", String(64), primary_key=True),  # random; the preview's form carries it
+    Column("operator_id", Integer, nullable=False),
+    Column("kind", String(16), nullable=False),  # "meters" | "customers"
+    Column("filename", String(255), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)

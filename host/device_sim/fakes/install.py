@@ -13,15 +13,18 @@ install() does three things, and leaves the rest of the process alone:
 See host/device_sim/README.md for why this and not a clock module.
 """
 
+import binascii
 import builtins
 import importlib.abc
 import importlib.machinery
+import struct
 import sys
 from pathlib import Path
 
 from host.device_sim.fakes import asyncio as fake_asyncio
 from host.device_sim.fakes import framebuf, machine, micropython, network
 from host.device_sim.fakes import gc as fake_gc
+from host.device_sim.fakes import socket as fake_socket
 from host.device_sim.fakes import sys as fake_sys
 from host.device_sim.fakes import time as fake_time
 
@@ -34,6 +37,10 @@ GLOBAL_FAKES = {
     "network": network,
     "micropython": micropython,
     "framebuf": framebuf,
+    # MicroPython's old u-names, which micropython-lib's umqtt.simple imports.
+    "usocket": fake_socket,
+    "ustruct": struct,
+    "ubinascii": binascii,
 }
 # Modules CPython has with different behaviour: only device modules see these fakes.
 DEVICE_FAKES = {
@@ -41,6 +48,7 @@ DEVICE_FAKES = {
     "asyncio": fake_asyncio,
     "gc": fake_gc,
     "sys": fake_sys,
+    "socket": fake_socket,
 }
 
 
@@ -107,3 +115,4 @@ def reset_fakes() -> None:
     machine.reset_board()
     network.reset_network()
     fake_time.clock.reset()
+    fake_socket.network.reset()

@@ -33,6 +33,7 @@ def reset_network() -> None:
     """Forget interfaces and access points (tests call this between cases)."""
     _interfaces.clear()
     access_points.clear()
+    PPP.link_up = True
 
 
 class WLAN:
@@ -123,3 +124,56 @@ class WLAN:
             )
             for ssid, (key, rssi) in access_points.items()
         ]
+
+
+class PPP:
+    """MicroPython's network.PPP (1.24+) over a modem's UART, as the ESP32 port has it.
+
+    connect() returns at once; isconnected() turns true PPP_CONNECT_MS later, and only if
+    the modem on the other end of the UART was dialled into data mode (ATD*99# answered
+    CONNECT, as host/device_sim/gsm_modem.py does). Traffic itself goes over the host's
+    network (fakes/socket.py); `link_up` lets a test drop the PPP link.
+    """
+
+    PPP_CONNECT_MS = 300
+    link_up = True
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self._active = False
+        self._since: int | None = None
+
+    def active(self, is_active: bool | None = None):
+        if is_active is None:
+            return self._active
+        self._active = bool(is_active)
+        if not self._active:
+            self._since = None
+        return None
+
+    def connect(self, authmode: int = 0, username: str = "", password: str = "") -> None:
+        if not self._active:
+            raise OSError("PPP not active")
+        self._since = _time.ticks_ms()
+
+    def disconnect(self) -> None:
+        self._since = None
+
+    def isconnected(self) -> bool:
+        modem = getattr(self.stream, "_peer", None)
+        return (
+            self._since is not None
+            and PPP.link_up
+            and bool(getattr(modem, "data_mode", False))
+            and _time.ticks_diff(_time.ticks_ms(), self._since) >= self.PPP_CONNECT_MS
+        )
+
+    def status(self) -> int:
+        return 1 if self.isconnected() else 0
+
+    def ifconfig(self, config: tuple | None = None):
+        if config is not None:
+            return None
+        if self.isconnected():
+            return ("10.64.0.17", "255.255.255.255", "10.64.0.1", "8.8.8.8")
+        return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")

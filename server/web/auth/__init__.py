@@ -1,0 +1,1 @@
+"""Who is using the operator pages: sessions, the TOTP second factor, CSRF, login throttling."""
