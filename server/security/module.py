@@ -84,6 +84,17 @@ class SecurityModule(Protocol):
         """Verify the master key against a stored check value (or make one when None)."""
         ...
 
+    def seal_secret(self, purpose: str, label: str, secret: bytes) -> bytes:
+        """Seal a small secret of another kind (a device's link secret, an operator's TOTP
+        secret) for storage, under a key this module derives for `purpose` alone; `label`
+        binds the blob to its row so it cannot be moved to another."""
+        ...
+
+    def open_secret(self, purpose: str, label: str, sealed: bytes) -> bytes:
+        """The clear secret sealed by `seal_secret` with the same purpose and label; raises
+        SealError (server.security.sealing) for another key, label or altered data."""
+        ...
+
     def make_tokens(
         self,
         meter: MeterCredentials,

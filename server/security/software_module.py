@@ -1,5 +1,8 @@
 """The default security module: vending keys sealed with AES-GCM under the master key."""
 
+import hashlib
+import hmac
+import re
 import secrets
 from collections.abc import Sequence
 
@@ -27,6 +30,9 @@ _STS_CODES = {"tid_overflow": "key_change_needed", "key_expired": "key_expired"}
 _CHECK_TEXT = b"gridvend master key check v1"
 
 
+_PURPOSE = re.compile(r"[a-z][a-z ]{2,40}")
+
+
 def _label(sgc: int, krn: int) -> str:
     return f"gridvend-vending-key:sgc={sgc:06d}:krn={krn}"
 
@@ -41,6 +47,7 @@ class SoftwareSecurityModule:
         # Opened vending keys, by label and sealed blob: like an HSM session, the module keeps a key
         # it has opened instead of decrypting it for every token. Never leaves the module.
         self._opened: dict[tuple[str, bytes], bytes] = {}
+        self._purpose_keys: dict[str, bytes] = {}
 
     def __repr__(self) -> str:  # never show the key, even in a traceback's locals
         return "SoftwareSecurityModule(<sealed>)"
@@ -71,6 +78,26 @@ class SoftwareSecurityModule:
             "wrong_master_key",
             "the master key does not match the one this database was set up with",
         )
+
+    def seal_secret(self, purpose: str, label: str, secret: bytes) -> bytes:
+        """AES-GCM under HMAC-SHA-256(master key, "gridvend <purpose> v1"), bound to label."""
+        return seal(self._purpose_key(purpose), secret, label)
+
+    def open_secret(self, purpose: str, label: str, sealed: bytes) -> bytes:
+        """The secret sealed by seal_secret; SealError for another key, label or altered data."""
+        return unseal(self._purpose_key(purpose), bytes(sealed), label)
+
+    def _purpose_key(self, purpose: str) -> bytes:
+        # A key per purpose, so a blob sealed for one use never opens as another, and none of
+        # them opens a vending key (those are sealed under the master key itself).
+        key = self._purpose_keys.get(purpose)
+        if key is None:
+            if not _PURPOSE.fullmatch(purpose):
+                raise ValueError(f"not a secret purpose: {purpose!r}")
+            derivation = f"gridvend {purpose} v1".encode()
+            key = hmac.new(self._master_key, derivation, hashlib.sha256).digest()
+            self._purpose_keys[purpose] = key
+        return key
 
     def make_tokens(
         self,

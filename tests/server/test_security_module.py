@@ -80,3 +80,35 @@ def test_the_same_key_revision_cannot_be_imported_twice(ctx, admin):
         supply_groups.import_vending_key(
             ctx, admin, sgc=world.SGC, krn=1, vending_key=world.VENDING_KEY_2
         )
+
+
+def test_secrets_of_other_kinds_open_only_for_their_purpose_and_label():
+    master = secrets.token_bytes(32)
+    module = SoftwareSecurityModule(master)
+    blob = module.seal_secret("totp secrets", "operator:1", b"JBSWY3DPEHPK3PXP")
+    assert b"JBSWY3DPEHPK3PXP" not in blob
+    assert module.open_secret("totp secrets", "operator:1", blob) == b"JBSWY3DPEHPK3PXP"
+    assert SoftwareSecurityModule(master).open_secret("totp secrets", "operator:1", blob)
+    with pytest.raises(SealError):
+        module.open_secret("device secrets", "operator:1", blob)
+    with pytest.raises(SealError):
+        module.open_secret("totp secrets", "operator:2", blob)
+    with pytest.raises(SealError):
+        SoftwareSecurityModule(secrets.token_bytes(32)).open_secret(
+            "totp secrets", "operator:1", blob
+        )
+    with pytest.raises(SealError):  # never the master key itself: a vending key's seal differs
+        unseal(master, blob, "operator:1")
+    with pytest.raises(ValueError, match="purpose"):
+        module.seal_secret("Totp/../x", "operator:1", b"x")
+
+
+def test_device_secrets_sealed_before_the_seam_still_open():
+    # Device secrets were sealed under HMAC(master, "gridvend device secrets v1") before the
+    # module had seal_secret; the "device secrets" purpose must derive that same key.
+    from server.link.device_secrets import DeviceSecrets
+
+    master = secrets.token_bytes(32)
+    old = DeviceSecrets(master).seal(7, b"s" * 32)
+    module = SoftwareSecurityModule(master)
+    assert module.open_secret("device secrets", "gridvend-device-secret:id=7", old) == b"s" * 32
