@@ -30,6 +30,7 @@ _STS_CODES = {"tid_overflow": "key_change_needed", "key_expired": "key_expired"}
 _CHECK_TEXT = b"gridvend master key check v1"
 
 
+_DERIVED_MAX = 100_000  # decoder keys kept (some 30 MB at most)
 _PURPOSE = re.compile(r"[a-z][a-z ]{2,40}")
 
 
@@ -48,6 +49,7 @@ class SoftwareSecurityModule:
         # it has opened instead of decrypting it for every token. Never leaves the module.
         self._opened: dict[tuple[str, bytes], bytes] = {}
         self._purpose_keys: dict[str, bytes] = {}
+        self._derived: dict[tuple[str, KeyIdentity, bytes], bytes] = {}
 
     def __repr__(self) -> str:  # never show the key, even in a traceback's locals
         return "SoftwareSecurityModule(<sealed>)"
@@ -154,6 +156,21 @@ class SoftwareSecurityModule:
             except SealError as exc:
                 raise Unavailable("vending_key_unreadable", str(exc)) from None
             self._opened[(label, sealed)] = vending_key
+        # Decoder keys derived before, by meter and key identity (and the sealed vending key,
+        # so a re-imported key is never answered from here): a meter's key changes rarely,
+        # and deriving it costs more than making its token. Bounded; like the opened keys
+        # above, it never leaves the module.
+        cache_key = (pan, key, sealed)
+        decoder_key = self._derived.get(cache_key)
+        if decoder_key is None:
+            decoder_key = self._derive(vending_key, pan, key)
+            if len(self._derived) >= _DERIVED_MAX:
+                self._derived.clear()
+            self._derived[cache_key] = decoder_key
+        return decoder_key
+
+    @staticmethod
+    def _derive(vending_key: bytes, pan: str, key: KeyIdentity) -> bytes:
         return sts.derive_decoder_key(
             vending_key,
             dkga=key.dkga,

@@ -143,12 +143,17 @@ def _vend(
     pan: str,
     request_hash: str,
 ) -> Receipt:
-    existing = uow.sales.by_request(actor.ref, request.request_id)
-    if existing is not None:
-        return _replay(ctx, uow, existing, request, request_hash)
-
-    # Lock order, everywhere: meter, then customer, then agent. No deadlock cycles.
-    target = uow.meters.sale_target(pan)
+    # Lock order, everywhere: meter, then customer, then agent. No deadlock cycles. The
+    # meter is read with the sale this request id already made, if any, in one round trip.
+    target = uow.meters.sale_target(pan, (actor.ref, request.request_id))
+    existing_id = target.existing_sale_id if target is not None else None
+    if existing_id is None and target is None:
+        existing_id = uow.sales.id_by_request(actor.ref, request.request_id)
+    if existing_id is not None:
+        # A repeat: the first answer, whatever became of the meter or the float since.
+        sale = uow.session.get(Sale, existing_id)
+        assert sale is not None
+        return _replay(ctx, uow, sale, request, request_hash)
     if target is None:
         raise NotFound("meter_not_found", f"meter {pan} is not registered")
     if target.state != "active":
@@ -235,9 +240,10 @@ def _vend(
         uow.customers.change_debt(target.customer_id, -split.debt_recovered)
     # The float last: its row is every sale's hot spot, so it stays locked only for the
     # debit, the balance noted on the sale, and the commit.
-    balance = uow.agents.debit_for_sale(split.amount, agent.id)
-    if balance is None:
+    debited = uow.agents.debit_for_sale(split.amount, agent.id)
+    if debited is None:
         raise _refusal(ctx, uow, agent.id, split.amount)
+    balance, agent_code = debited
     uow.sales.note_agent_balance(sale_id, balance)
     uow.commit()
     money = ctx.currency.to_decimal
@@ -250,7 +256,7 @@ def _vend(
         meter=pan,
         customer_name=target.customer_name,
         customer_account=target.customer_account,
-        agent_code=agent.code,
+        agent_code=agent_code,
         channel=CHANNELS[actor.kind],
         currency=ctx.currency.code,
         amount=money(split.amount),
@@ -282,11 +288,13 @@ def _month_to_date(uow: UnitOfWork, terms: TariffTerms, meter_id: int, month: in
 
 
 def _paying_agent(uow: UnitOfWork, actor: Actor, request: VendRequest) -> AgentRef:
-    """The vendor whose float pays: the caller's own (POS client, device) or the one named."""
+    """The vendor whose float pays: the caller's own (POS client, device) or the one named.
+
+    The caller's own is not read here: the float debit, last, takes money only from an
+    active agent, and `_refusal` then says why it could not."""
     if actor.agent_id is not None:
-        found = uow.agents.ref_by_id(actor.agent_id)
-    else:
-        found = uow.agents.ref_by_code((request.agent_code or "").strip())
+        return AgentRef(id=actor.agent_id, code="", status="active")
+    found = uow.agents.ref_by_code((request.agent_code or "").strip())
     if found is None:
         raise NotFound("agent_not_found", f"agent {request.agent_code} does not exist")
     if found.status != "active":
@@ -297,7 +305,8 @@ def _paying_agent(uow: UnitOfWork, actor: Actor, request: VendRequest) -> AgentR
 def _refusal(ctx: ServiceContext, uow: UnitOfWork, agent_id: int, amount: int) -> DomainError:
     """Why the float debit was refused: the agent stopped being active, or not enough float."""
     agent = uow.agents.by_id(agent_id)
-    assert agent is not None
+    if agent is None:
+        return NotFound("agent_not_found", f"agent {agent_id} does not exist")
     uow.session.refresh(agent)
     if agent.status != "active":
         return Conflict("agent_not_active", f"agent {agent.code} is {agent.status}: no sales")
@@ -337,3 +346,27 @@ def _price(
     month = _month_to_date(uow, terms, meter.id, ctx.month_of(ctx.now()))
     debt = customer.debt if customer is not None else 0
     return price_sale(amount, terms, month, debt, ctx.currency)
+
+
+# ---- for services that vend inside a transaction of their own (services/device_sales.py) ----
+
+
+def validate_request(actor: Actor, request: VendRequest) -> tuple[str, str]:
+    """The request's checks, before any I/O: (meter PAN, request hash); InvalidInput if wrong."""
+    return _validate(actor, request)
+
+
+def vend_in_transaction(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    request: VendRequest,
+    pan: str,
+    request_hash: str,
+) -> Receipt:
+    """The vend in the caller's unit of work (what `vend` runs in its own): a repeat of the
+    request id replays its receipt; otherwise it sells and COMMITS the unit of work, with
+    whatever the caller wrote in it before. Raises the vend's refusals like `vend`.
+    `actor.require(Permission.VEND)` is the caller's to check; `pan` and `request_hash`
+    come from `validate_request`."""
+    return _vend(ctx, uow, actor, request, pan, request_hash)

@@ -18,7 +18,7 @@ _DEBIT_FOR_SALE = (
         _AGENTS.c.balance - bindparam("amount") >= -_AGENTS.c.credit_limit,
     )
     .values(balance=_AGENTS.c.balance - bindparam("amount"))
-    .returning(_AGENTS.c.balance)
+    .returning(_AGENTS.c.balance, _AGENTS.c.code)
 )
 _REF_COLUMNS = (_AGENTS.c.id, _AGENTS.c.code, _AGENTS.c.status)
 _REF_BY_ID = select(*_REF_COLUMNS).where(_AGENTS.c.id == bindparam("b_id"))
@@ -83,13 +83,15 @@ class AgentRepository:
         row = self.session.connection().execute(_REF_BY_CODE, {"b_code": code}).one_or_none()
         return None if row is None else AgentRef(*row)
 
-    def debit_for_sale(self, amount: int, agent_id: int) -> int | None:
+    def debit_for_sale(self, amount: int, agent_id: int) -> tuple[int, str] | None:
         """Take `amount` off an active agent's float if balance + limit covers it, in one
-        conditional UPDATE (see `debit_within_limit`); the new balance, or None if refused."""
+        conditional UPDATE (see `debit_within_limit`); the new balance and the agent's code,
+        or None if refused (not enough float, not active, or no such agent)."""
         found = self.session.connection().execute(
             _DEBIT_FOR_SALE, {"b_id": agent_id, "amount": amount}
         )
-        return found.scalar_one_or_none()
+        row = found.one_or_none()
+        return None if row is None else (row[0], row[1])
 
     def credit(self, agent_id: int, amount: int) -> int:
         """Add `amount` (may be negative for a correction) to the float; the new balance."""

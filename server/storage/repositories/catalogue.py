@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from server.storage.schema import (
     Customer,
     Meter,
+    Sale,
     SupplyGroup,
     Tariff,
     TariffBlock,
@@ -143,6 +144,7 @@ class SaleTarget:
     customer_name: str
     customer_account: str
     customer_debt: int
+    existing_sale_id: int | None = None  # a sale already made for the request, if asked
 
 
 _METERS, _GROUPS, _CUSTOMERS = Meter.__table__, SupplyGroup.__table__, Customer.__table__
@@ -177,6 +179,16 @@ _SALE_TARGET = (
     .where(_METERS.c.pan == bindparam("pan"))
     .with_for_update(of=_METERS)
 )
+_SALES = Sale.__table__
+# The same, and in the same round trip the sale a request id already made (idempotency).
+_SALE_TARGET_AND_REQUEST = _SALE_TARGET.add_columns(
+    select(_SALES.c.id)
+    .where(
+        _SALES.c.client_ref == bindparam("client_ref"),
+        _SALES.c.request_id == bindparam("request_id"),
+    )
+    .scalar_subquery()
+)
 _RECORD_KEY = (
     update(_METERS)
     .where(_METERS.c.id == bindparam("b_meter_id"))
@@ -209,10 +221,16 @@ class MeterRepository:
     def by_id(self, meter_id: int) -> Meter | None:
         return self.session.get(Meter, meter_id)
 
-    def sale_target(self, pan: str) -> SaleTarget | None:
+    def sale_target(self, pan: str, request: tuple[str, str] | None = None) -> SaleTarget | None:
         """The meter with its group and customer, the meter row locked until commit: one
-        token at a time per meter, so its TIDs never clash."""
-        row = self.session.connection().execute(_SALE_TARGET, {"pan": pan}).one_or_none()
+        token at a time per meter, so its TIDs never clash. With `request` (client ref,
+        request id), also the id of the sale that request already made, if any."""
+        connection = self.session.connection()
+        if request is None:
+            row = connection.execute(_SALE_TARGET, {"pan": pan}).one_or_none()
+        else:
+            parameters = {"pan": pan, "client_ref": request[0], "request_id": request[1]}
+            row = connection.execute(_SALE_TARGET_AND_REQUEST, parameters).one_or_none()
         if row is None:
             return None
         values = list(row)

@@ -51,6 +51,13 @@ class SaleRepository:
         """Record the vendor's float after this sale (printed on the receipt)."""
         self.session.connection().execute(_NOTE_BALANCE, {"b_id": sale_id, "b_balance": balance})
 
+    def id_by_request(self, client_ref: str, request_id: str) -> int | None:
+        """The id of the sale this client's request id made, if any."""
+        found = self.session.connection().execute(
+            _SALE_BY_REQUEST, {"client_ref": client_ref, "request_id": request_id}
+        )
+        return found.scalar_one_or_none()
+
     def by_request(self, client_ref: str, request_id: str) -> Sale | None:
         found = self.session.connection().execute(
             _SALE_BY_REQUEST, {"client_ref": client_ref, "request_id": request_id}
