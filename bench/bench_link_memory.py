@@ -1,22 +1,26 @@
 """Heap the handheld's link costs, under real MicroPython (the WebAssembly port, in Node).
 
-The 48 KB budget of bench_device_memory.py covers the vend on the stand-in; the link is
-the part of the ~100 KB heap left for the network. Measured here, with the firmware's
-modules in a ROMFS image as there: what importing the link's modules adds, and the
+The link's modules are part of the 48 KB figure of bench_device_memory.py (every device
+module is imported there); this bench shows their share, and what the link's biggest
+messages take on top, which that figure leaves out (the scripted vend runs on the
+stand-in server). Measured with the firmware's modules in a ROMFS image, as there: what
+importing the link's modules adds after what the rest of the firmware imports, and the
 heap in use right after a batch of BATCH sales is sealed into an envelope and after a
-result for BATCH sales is opened and checked (the biggest messages the handheld handles),
-with the garbage collector run every 2 KB allocated, so the figure is what the call keeps
-plus at most 2 KB of garbage, not everything it ever allocated.
-umqtt.simple and the sockets are not in this figure (the WebAssembly port has no network).
+result for BATCH sales is opened and checked (the biggest messages the handheld
+handles), with the garbage collector run every 2 KB allocated, so the figure is what the
+call keeps plus at most 2 KB of garbage, not everything it ever allocated.
+umqtt.simple, the sockets and TLS are not in this figure (the WebAssembly port has no
+network): on the ESP32, mbedTLS's buffers for a session come on top.
 """
 
 import tempfile
 from pathlib import Path
 
 BATCH = 10
+# The link package itself holds the settings loader; manager.py holds the sessions.
 LINK_MODULES = [
-    "link.hmac_sha256", "link.canonical", "link.envelope", "link.state", "link.allowance",
-    "link.bearer", "link.mqtt_session", "link.http_session", "link.manager", "link.settings",
+    "link", "link.hmac_sha256", "link.canonical", "link.envelope", "link.state",
+    "link.allowance", "link.bearer", "link.manager",
 ]  # fmt: skip
 SCRIPT = """
 import gc, json, asyncio, time, struct, hashlib

@@ -19,18 +19,18 @@ import time
 import board
 import i18n
 import machine
-from config import ConfigError, load
+from config import ConfigError, apply_server_config, load
 from drivers.display import Display
 from drivers.escpos import encode_slip
 from drivers.printer import NoPrinter, PaperOut, Printer
 from journal.fs_os import OsFs
 from journal.journal import DEFAULT_DIR, Journal
-from keypad.scan import Keypad
-from link.build import apply_server_config, open_link
+from keypad import Keypad
+from link import open_link
 from link.standin import StandInServer
+from vend import page
 from vend.flow import VendFlow
 from vend.sales import Sales
-from vend.screen import page
 
 VERSION = "0.1.0"
 TICK_MS = 200  # flow timeouts, link polling, watchdog feeding
@@ -269,7 +269,7 @@ def boot(root="", display=None):
     i18n.set_language(saved if saved in i18n.LANGUAGES else cfg["language"])
     journal = Journal(OsFs(), root + DEFAULT_DIR)
     try:
-        journal.replay()
+        journal.replay(cfg["seq_floor"])  # sales numbered above what the server has seen
     except OSError as exc:
         return safe_mode(display, i18n.t("safe_jrnl", exc))
     try:

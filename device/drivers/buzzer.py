@@ -19,28 +19,26 @@ class Buzzer:
         self.freq = freq
         self.active = active
         self.pwm = hasattr(pin_or_pwm, "duty_u16")
-        self._off()
-
-    def _on(self, freq):
-        if self.pwm:
-            self.out.freq(freq)
-            self.out.duty_u16(_HALF_DUTY)
+        if self.pwm:  # off
+            pin_or_pwm.duty_u16(0)
         else:
-            self.out.value(self.active)
-
-    def _off(self):
-        if self.pwm:
-            self.out.duty_u16(0)
-        else:
-            self.out.value(1 - self.active)
+            pin_or_pwm.value(1 - active)
 
     async def beep(self, ms=60, freq=None):
         """Sound for ms milliseconds (at freq Hz on a passive buzzer)."""
-        self._on(freq or self.freq)
+        out = self.out
+        if self.pwm:
+            out.freq(freq or self.freq)
+            out.duty_u16(_HALF_DUTY)
+        else:
+            out.value(self.active)
         try:
             await asyncio.sleep_ms(ms)
         finally:
-            self._off()
+            if self.pwm:
+                out.duty_u16(0)
+            else:
+                out.value(1 - self.active)
 
     async def ok(self):
         """Success: one short high beep."""

@@ -6,16 +6,9 @@ allocates nothing but the text itself. The frame goes out in one I2C transaction
 """
 
 import framebuf
+from micropython import const
 
-from drivers.charmap import fold
-
-try:
-    from micropython import const
-except ImportError:  # pure-logic runs without the micropython module
-
-    def const(value):
-        return value
-
+from drivers import fold
 
 # SSD1306 commands (datasheet section 9)
 _SET_CONTRAST = const(0x81)
@@ -38,7 +31,6 @@ _VCOM_DESELECT = const(0xDB)
 _CHARGE_PUMP = const(0x8D)
 
 _CONTROL_COMMAND = const(0x80)  # Co=1, D/C#=0: one command byte follows
-_CONTROL_DATA = b"\x40"  # Co=0, D/C#=1: display data until the end of the transaction
 
 _LINE_CHARS = const(16)
 _LINES = const(8)
@@ -57,14 +49,9 @@ class Display:
         self.frame = framebuf.FrameBuffer(self.buffer, width, height, framebuf.MONO_VLSB)
         self._cmd = bytearray(2)
         self._cmd[0] = _CONTROL_COMMAND
-        self._frame_vector = (_CONTROL_DATA, self.buffer)  # one transaction, no copy
-        self._init()
-
-    def _command(self, byte):
-        self._cmd[1] = byte
-        self.i2c.writeto(self.addr, self._cmd)
-
-    def _init(self):
+        # Co=0, D/C#=1 (display data until the end of the transaction), then the frame:
+        # one transaction, no copy.
+        self._frame_vector = (b"\x40", self.buffer)
         for byte in (
             _DISPLAY_OFF,
             _MEMORY_MODE,
@@ -94,6 +81,10 @@ class Display:
             self._command(byte)
         self.clear()
         self._command(_DISPLAY_ON)
+
+    def _command(self, byte):
+        self._cmd[1] = byte
+        self.i2c.writeto(self.addr, self._cmd)
 
     def show(self, lines):
         """Draw up to 8 lines of up to 16 characters (more is cut off) and send the frame.

@@ -11,7 +11,8 @@ Commands used (ESC/POS): ESC @ init; ESC t n code page; ESC a n alignment (0 lef
 ESC d n print and feed n lines; GS V 1 partial cut; LF print the line.
 """
 
-from receipts.styles import (
+from micropython import const
+from receipts import (
     BOLD,
     CENTER,
     CUT,
@@ -23,15 +24,8 @@ from receipts.styles import (
     WIDE_LINE_WIDTH,
 )
 
-from drivers import charmap
-
-try:
-    from micropython import const
-except ImportError:  # CPython without the fakes (the scripted vend's comparison run)
-
-    def const(value):
-        return value
-
+from drivers import codepage as code_page
+from drivers import encode_into
 
 _FEED_LINES = const(3)  # a FEED line: a few blank lines
 _CUT_FEED_LINES = const(4)  # move the last line past the cutter (or tear bar) before cutting
@@ -48,7 +42,7 @@ def encode_slip(lines, codepage="cp437"):
     The slip is measured first, then written into one buffer of exactly that size:
     growing a buffer line by line would leave every outgrown copy on the heap.
     """
-    table_number, table = charmap.codepage(codepage)
+    table_number, table = code_page(codepage)
     out = bytearray(_write(lines, table_number, table, None))
     _write(lines, table_number, table, out)
     return bytes(out)
@@ -90,11 +84,11 @@ def _write(lines, table_number, table, out):
         elif len(line) > 2:  # label, spaces, value flush right: exactly the width
             value = line[2]
             room = width - 1 - len(value)  # for the label, keeping a space before the value
-            n = charmap.encode_into(text, table, out, pos, room if room > 0 else 0)
+            n = encode_into(text, table, out, pos, room if room > 0 else 0)
             pos = _fill(out, pos + n, width - n - len(value), 0x20)
-            pos += charmap.encode_into(value, table, out, pos, width - n - 1)
+            pos += encode_into(value, table, out, pos, width - n - 1)
         else:
-            pos += charmap.encode_into(text, table, out, pos, width)
+            pos += encode_into(text, table, out, pos, width)
         pos = _command(out, pos, 0x0A, -1, -1)  # LF: print the line
     return pos
 

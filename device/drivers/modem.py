@@ -22,8 +22,9 @@ class ModemError(OSError):
     """The modem refused a command (ERROR, +CME ERROR: n) or did not answer in time."""
 
 
-class ModemTimeout(ModemError):
-    """No final answer within the timeout."""
+# No final answer within the timeout: a ModemError whose message says "no answer" (or
+# "not registered"); not a class of its own, which would cost the heap ~110 bytes.
+ModemTimeout = ModemError
 
 
 class Modem:
@@ -61,91 +62,98 @@ class Modem:
 
     async def power_on(self, timeout_ms=10000):
         """Turn the modem on (unless it already answers), wait until AT works, echo off."""
-        if not await self._answers(600):
-            self.pwrkey.value(self.pwrkey_active)
-            await asyncio.sleep_ms(self.pwrkey_pulse_ms)
-            self.pwrkey.value(1 - self.pwrkey_active)
-            deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
-            while not await self._answers(500):
-                if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
-                    raise ModemTimeout("modem: no answer to AT after power-on")
+        deadline = None  # the power key not pressed yet
+        while True:
+            try:
+                await self.at("AT", timeout_ms=600 if deadline is None else 500)
+                break  # it answers
+            except ModemError:
+                pass
+            if deadline is None:
+                self.pwrkey.value(self.pwrkey_active)
+                await asyncio.sleep_ms(self.pwrkey_pulse_ms)
+                self.pwrkey.value(1 - self.pwrkey_active)
+                deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
+            elif time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                raise ModemTimeout("modem: no answer to AT after power-on")
         await self.at("ATE0")  # no echo: replies are then only answers
 
     async def hard_reset(self):
         """Pulse the reset line (if wired); the modem then needs power_on()'s wait again."""
         if self.reset is None:
-            raise ModemError("modem: no reset line on this board")
+            raise ModemError("no reset")  # no reset line on this board
         self.reset.value(self.reset_active)
         await asyncio.sleep_ms(self.reset_pulse_ms)
         self.reset.value(1 - self.reset_active)
 
-    async def _answers(self, timeout_ms):
-        try:
-            await self.at("AT", timeout_ms=timeout_ms)
-            return True
-        except ModemError:
-            return False
-
     # ---- AT ----
 
-    async def at(self, cmd, expect=b"OK", timeout_ms=2000):
+    async def at(self, cmd, expect=b"OK", timeout_ms=2000, end=b"\r", held=False):
         """Send cmd (str or bytes) and wait for the final expect line.
 
         Returns the information lines in between (bytes, echo and blank lines left out).
-        Raises ModemError on ERROR / +CME ERROR / +CMS ERROR, ModemTimeout after timeout_ms.
+        Raises ModemError on ERROR / +CME ERROR / +CMS ERROR, or when there is no answer
+        in timeout_ms ("no answer"). held: the caller holds the lock (several commands
+        that belong together, sms()).
         """
         if isinstance(cmd, str):
             cmd = cmd.encode()
-        async with self._lock:
-            return await self._at(cmd, expect, timeout_ms)
-
-    async def _at(self, cmd, expect, timeout_ms, end=b"\r"):
-        while self.uart.any():  # unsolicited codes left from before are not this answer
-            self.uart.readinto(self._one, 1)
-        self._len = 0
-        self.uart.write(cmd)
-        if end:
-            self.uart.write(end)
-        deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
-        info = []
-        while True:
-            line = await self._read_line(deadline, expect == b">")
-            if line is None:
-                raise ModemTimeout(
-                    "modem: no answer to " + cmd.decode() + " in " + str(timeout_ms) + " ms"
-                )
-            if line == expect:
-                return info
-            if line == b"ERROR" or line.startswith(b"+CME ERROR") or line.startswith(b"+CMS ERROR"):
-                raise ModemError("modem: " + cmd.decode() + " -> " + line.decode())
-            if line != cmd:  # echo
-                info.append(line)
-
-    async def _read_line(self, deadline, prompt):
-        """The next non-empty line without CR LF, or None at the deadline.
-
-        With prompt, a ">" at the start of a line counts as a line (the modem sends
-        "> " and waits, with no line end).
-        """
-        while True:
-            while self.uart.any():
-                self.uart.readinto(self._one, 1)
-                byte = self._one[0]
-                if byte == _LF:
-                    if self._len:
-                        line = bytes(self._line[: self._len])
-                        self._len = 0
-                        return line
-                elif byte != _CR:
-                    if self._len < len(self._line):  # longer lines are cut
-                        self._line[self._len] = byte
-                        self._len += 1
-                    if prompt and self._len == 1 and byte == 0x3E:
-                        self._len = 0
-                        return b">"
-            if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
-                return None
-            await asyncio.sleep_ms(10)
+        if not held:
+            await self._lock.acquire()
+        try:
+            uart = self.uart
+            one = self._one
+            buf = self._line
+            while uart.any():  # unsolicited codes left from before are not this answer
+                uart.readinto(one, 1)
+            self._len = 0
+            uart.write(cmd)
+            if end:
+                uart.write(end)
+            deadline = time.ticks_add(time.ticks_ms(), timeout_ms)
+            info = []
+            while True:
+                # The next non-empty line without CR LF. With expect b">", a ">" at the
+                # start of a line counts as a line (the modem sends "> " and waits).
+                line = None
+                while line is None:
+                    while line is None and uart.any():
+                        uart.readinto(one, 1)
+                        byte = one[0]
+                        if byte == _LF:
+                            if self._len:
+                                line = bytes(buf[: self._len])
+                                self._len = 0
+                        elif byte != _CR:
+                            if self._len < len(buf):  # longer lines are cut
+                                buf[self._len] = byte
+                                self._len += 1
+                            if expect == b">" and self._len == 1 and byte == 0x3E:
+                                self._len = 0
+                                line = b">"
+                    if line is None:
+                        if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
+                            raise ModemTimeout(
+                                "modem: no answer to "
+                                + cmd.decode()
+                                + " in "
+                                + str(timeout_ms)
+                                + " ms"
+                            )
+                        await asyncio.sleep_ms(10)
+                if line == expect:
+                    return info
+                if (
+                    line == b"ERROR"
+                    or line.startswith(b"+CME ERROR")
+                    or line.startswith(b"+CMS ERROR")
+                ):
+                    raise ModemError("modem: " + cmd.decode() + " -> " + line.decode())
+                if line != cmd:  # echo
+                    info.append(line)
+        finally:
+            if not held:
+                self._lock.release()
 
     # ---- questions ----
 
@@ -158,9 +166,9 @@ class Modem:
         """Whether the SIM is in and needs no PIN."""
         try:
             lines = await self.at("AT+CPIN?", timeout_ms=5000)
-        except ModemTimeout:
-            raise
-        except ModemError:
+        except ModemError as exc:
+            if "no answer" in str(exc):
+                raise
             return False  # +CME ERROR: 10, SIM not inserted
         for line in lines:
             if line.startswith(b"+CPIN:"):
@@ -176,7 +184,7 @@ class Modem:
         for line in await self.at("AT+GSN"):
             if line.isdigit():
                 return line.decode()
-        raise ModemError("modem: AT+GSN gave no IMEI")
+        raise ModemError("no IMEI")  # AT+GSN gave none
 
     async def attach(self, apn, timeout_ms=60000):
         """Register, define the PDP context for apn and attach to GPRS; ready for PPP."""
@@ -191,14 +199,14 @@ class Modem:
         await self.at('AT+CGDCONT=1,"IP","' + apn + '"')
         await self.at("AT+CGATT=1", timeout_ms=20000)
         if _field(await self.at("AT+CGATT?"), b"+CGATT:", 0) != 1:
-            raise ModemError("modem: GPRS attach did not hold")
+            raise ModemError("detached")  # the GPRS attach did not hold
 
     async def sms(self, number, text):
         """Send a text message (plain ASCII); returns the modem's message reference."""
         await self.at("AT+CMGF=1")
         async with self._lock:
-            await self._at(b'AT+CMGS="' + number.encode() + b'"', b">", 5000)
-            lines = await self._at(text.encode() + _CTRL_Z, b"OK", 60000, end=None)
+            await self.at(b'AT+CMGS="' + number.encode() + b'"', b">", 5000, held=True)
+            lines = await self.at(text.encode() + _CTRL_Z, b"OK", 60000, None, True)
         return _field(lines, b"+CMGS:", 0)
 
 

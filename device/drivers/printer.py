@@ -27,8 +27,9 @@ class PaperOut(Exception):
     """The printer has no paper; load a roll and print again."""
 
 
-class NoPrinter(OSError):
-    """The printer did not answer its status request (off, unplugged, or wrong baud rate)."""
+# The printer did not answer its status request (off, unplugged, or wrong baud rate): an
+# OSError saying so (a class of its own would cost the heap ~110 bytes).
+NoPrinter = OSError
 
 
 class Printer:
@@ -59,20 +60,28 @@ class Printer:
         PaperOut after sending means the roll ended during this slip: print it again.
         """
         async with self._lock:
-            await self._check()
             view = memoryview(data)
-            for start in range(0, len(data), self.chunk):
-                part = view[start : start + self.chunk]
-                self.uart.write(part)
-                await asyncio.sleep_ms(self._pause_ms(part))
-            await self._check()
-
-    async def _check(self):
-        state = await self._status()
-        if state == "paper_out":
-            raise PaperOut()
-        if state == "no_printer":
-            raise NoPrinter("printer: no answer to the status request")
+            start = -self.chunk  # the paper is checked before the first chunk and after the last
+            while True:
+                if start < 0 or start >= len(data):
+                    state = await self._status()
+                    if state == "paper_out":
+                        raise PaperOut()
+                    if state == "no_printer":
+                        raise NoPrinter("no printer")  # no answer to the status request
+                    if start >= len(data):
+                        return
+                else:
+                    part = view[start : start + self.chunk]
+                    self.uart.write(part)
+                    lines = 0
+                    for byte in part:
+                        if byte == 0x0A:
+                            lines += 1
+                    wire_ms = (len(part) * self._byte_us + 999) // 1000
+                    print_ms = lines * self.line_ms
+                    await asyncio.sleep_ms(wire_ms if wire_ms > print_ms else print_ms)
+                start += self.chunk
 
     async def _status(self):
         while self.uart.any():  # a late answer to an earlier request is not this one's
@@ -90,12 +99,3 @@ class Printer:
             if time.ticks_diff(deadline, time.ticks_ms()) <= 0:
                 return "no_printer"
             await asyncio.sleep_ms(10)
-
-    def _pause_ms(self, part):
-        lines = 0
-        for byte in part:
-            if byte == 0x0A:
-                lines += 1
-        wire_ms = (len(part) * self._byte_us + 999) // 1000
-        print_ms = lines * self.line_ms
-        return wire_ms if wire_ms > print_ms else print_ms

@@ -1,6 +1,6 @@
 """The filesystem object the journal uses on the device: os + the builtin open.
 
-The journal only ever calls these six methods, so a test can hand it any object with
+The journal only ever calls these five methods, so a test can hand it any object with
 the same shape (tests/device/powercut_fs.py runs the same calls on a littlefs image
 whose flash "loses power" after N writes).
 """
@@ -29,10 +29,6 @@ class OsFs:
     def listdir(self, path):
         """Names (not paths) of the entries in a directory."""
         return os.listdir(path)
-
-    def size(self, path):
-        """Size of a file in bytes; OSError when it does not exist."""
-        return os.stat(path)[6]
 
     def mkdir(self, path):
         """Create a directory; an existing one is fine."""

@@ -2,7 +2,7 @@
 
 Layout in the journal directory:
   s00000001, s00000002 ...  segments: framed records, appended, never rewritten
-  ack                       the acknowledgement file (see ackfile.py)
+  ack                       the acknowledgement file (below)
 
 A sale's state only moves forward (pending, answered, printed, acknowledged), each step
 an appended record. Segments are rotated when full and deleted, oldest first, once every
@@ -14,54 +14,33 @@ the acknowledgement file carry. So after a reboot numbering resumes above every 
 journaled, even when the segments that held those sales have been deleted.
 """
 
-from . import ackfile, frame
+from micropython import const
+
+import journal as frame  # the package module: record framing
+
 from . import records as R
-
-try:
-    from micropython import const
-except ImportError:  # CPython without the fakes (the scripted vend's comparison run)
-
-    def const(value):
-        return value
-
 
 # Where the journal lives on the device's filesystem. Not "/journal": MicroPython takes a
 # directory as a package even without __init__.py, so data named like the journal package
 # would shadow it on import; a name with a hyphen can never be a package.
 DEFAULT_DIR = "/sale-journal"
 
-_SEG_NAME_LEN = const(9)  # "s" and 8 digits
-
 # An index entry is one small int per sale: state in bits 0-3, flags, segment from bit 8.
 _STATE_MASK = const(0x0F)
 _REFUSED = const(0x10)
 _PENDING_SLIP = const(0x20)
+_ACK_KIND = const(0xAC)  # the acknowledgement file's one record
 
 
 class JournalError(Exception):
-    """The journal refused an operation; the message says why."""
+    """The journal refused an operation; the message says why ("no sale 7"...)."""
 
 
 class JournalFull(JournalError):
     """Too many segments still hold unacknowledged sales: sync before taking more."""
 
 
-class UnknownSale(JournalError):
-    """No sale with that sequence number was ever journaled."""
-
-
-def _seg_name(number):
-    return "s%08d" % number  # noqa: UP031 - MicroPython
-
-
-def _seg_number(name):
-    if len(name) != _SEG_NAME_LEN or name[0] != "s":
-        return -1
-    digits = name[1:]
-    for ch in digits:
-        if ch < "0" or ch > "9":
-            return -1
-    return int(digits)
+UnknownSale = JournalError  # no sale with that number: a JournalError that says so
 
 
 class Journal:
@@ -86,77 +65,77 @@ class Journal:
         self._active_size = 0
         self._next_seq = 1
         self._last_seq = 0
-        self._reader = frame.RecordReader(None, frame.new_buffer())  # every read, one buffer
+        self._reader = frame.RecordReader(
+            None, bytearray(frame.MAX_RECORD)
+        )  # every read, one buffer
         self.report = {}
 
     # ---- boot ----
 
-    def replay(self):
+    def replay(self, seq_floor=0):
         """Rebuild the journal's state from flash; returns a report dict.
 
-        Each segment is read up to its first torn record. Segments the acknowledgement
-        file says were let go are deleted (finishing a collection a power cut interrupted).
+        Each segment is read up to its first torn record; a segment whose header is
+        unreadable holds nothing we can use, but it stays listed so numbering goes on
+        above it and collection deletes it in turn. Segments the acknowledgement file
+        says were let go are deleted (finishing a collection a power cut interrupted).
+
+        seq_floor: the highest sale number the server has already seen from this device
+        (config.json's "seq_floor", for a handheld re-flashed with an empty journal). The
+        next sale is numbered above it and above every sale ever journaled here. The floor
+        joins the running totals, so segment headers carry it from the next one on.
         """
         fs = self._fs
         fs.mkdir(self._dir)
         segs = []
         for name in fs.listdir(self._dir):
-            number = _seg_number(name)
-            if number >= 0:
-                segs.append(number)
+            if len(name) == 9 and name[0] == "s" and name[1:].isdigit():  # "s" + 8 digits
+                segs.append(int(name[1:]))
         segs.sort()
-        status, base, totals = ackfile.read(fs, self._dir)
+        status, base, totals = read_ack(fs, self._dir)
         report = {"ack": status, "segments": 0, "records": 0, "torn": [], "orphans": 0}
         self.report = report
         self._base = base
-        trust_heads = status != ackfile.OK
+        trust_head = status != "ok"
         if totals is not None:
             self._totals = totals
+        reader = self._reader
         for number in segs:
             if number < base:
                 fs.remove(self._path(number))
                 continue
-            ended_clean = self._replay_segment(number, trust_heads, report)
-            trust_heads = False
+            self._segs.append(number)
+            self._heads[number] = list(self._totals)
+            with fs.open(self._path(number), "rb") as f:
+                reader.start(f)
+                got = reader.next()
+                clean = got is not None and got[0] == R.HEADER
+                if clean:
+                    head = R.decode_json(got[1])["totals"]
+                    if trust_head:
+                        self._totals = list(head)
+                    elif head[R.SEQ_HI] > self._totals[R.SEQ_HI]:
+                        self._totals[R.SEQ_HI] = head[R.SEQ_HI]
+                    self._heads[number] = list(self._totals)
+                    while True:
+                        got = reader.next()
+                        if got is None:
+                            break
+                        report["records"] += 1
+                        if not self._apply(got[0], got[1], number):
+                            report["orphans"] += 1
+                    self._active_size = reader.offset
+                    clean = not reader.torn
+            reader.start(None)  # a closed file still holds its buffer while referenced
+            if not clean:
+                report["torn"].append(number)
+            trust_head = False
             report["segments"] += 1
-            self._active = number if ended_clean else -1
+            self._active = number if clean else -1
+        if seq_floor > self._totals[R.SEQ_HI]:
+            self._totals[R.SEQ_HI] = seq_floor
         self._next_seq = self._totals[R.SEQ_HI] + 1
         return report
-
-    def _replay_segment(self, number, trust_head, report):
-        # A segment whose header is unreadable holds nothing we can use, but it stays
-        # listed so numbering goes on above it and collection deletes it in turn.
-        self._segs.append(number)
-        self._heads[number] = list(self._totals)
-        reader = self._reader
-        with self._fs.open(self._path(number), "rb") as f:
-            reader.start(f)
-            ended_clean = self._replay_records(reader, number, trust_head, report)
-        reader.start(None)  # a closed file still holds its buffer while referenced
-        if not ended_clean:
-            report["torn"].append(number)
-        return ended_clean
-
-    def _replay_records(self, reader, number, trust_head, report):
-        """Fold one segment's records into the state; False when it ends in a torn one."""
-        got = reader.next()
-        if got is None or got[0] != R.HEADER:
-            return False
-        head = R.decode_json(got[1])
-        if trust_head:
-            self._totals = list(head["totals"])
-        elif head["totals"][R.SEQ_HI] > self._totals[R.SEQ_HI]:
-            self._totals[R.SEQ_HI] = head["totals"][R.SEQ_HI]
-        self._heads[number] = list(self._totals)
-        while True:
-            got = reader.next()
-            if got is None:
-                break
-            report["records"] += 1
-            if not self._apply(got[0], got[1], number):
-                report["orphans"] += 1
-        self._active_size = reader.offset
-        return not reader.torn
 
     # ---- state changes: the same code runs live and on replay ----
 
@@ -209,12 +188,24 @@ class Journal:
     def _append(self, kind, body):
         record = frame.encode(kind, body)
         if self._active < 0 or self._active_size + len(record) > self.segment_max:
-            self._rotate()
+            # A new segment, once acknowledged ones are let go.
+            self.collect()
+            if len(self._segs) >= self.max_segments:
+                raise JournalFull(f"journal full: {len(self._segs)} segments hold unsynced sales")
+            number = self._segs[-1] + 1 if self._segs else max(self._base, 1)
+            head = frame.encode(R.HEADER, R.encode_json({"seg": number, "totals": self._totals}))
+            # "wb": a leftover file of this name can only be a header that never completed.
+            with self._fs.open(self._path(number), "wb") as f:
+                f.write(head)
+            self._segs.append(number)
+            self._heads[number] = list(self._totals)
+            self._active = number
+            self._active_size = len(head)
         try:
             with self._fs.open(self._path(self._active), "ab") as f:
                 written = f.write(record)
             if written is not None and written != len(record):
-                raise OSError("short write to the journal")
+                raise OSError("short write")
         except OSError:
             # The segment may now end in a torn record, which hides anything after it:
             # the next record goes to a fresh segment.
@@ -223,20 +214,6 @@ class Journal:
         self._active_size += len(record)
         self._apply(kind, body, self._active)
 
-    def _rotate(self):
-        self.collect()
-        if len(self._segs) >= self.max_segments:
-            raise JournalFull(f"journal full: {len(self._segs)} segments hold unsynced sales")
-        number = self._segs[-1] + 1 if self._segs else max(self._base, 1)
-        header = frame.encode(R.HEADER, R.encode_json({"seg": number, "totals": self._totals}))
-        # "wb": a leftover file of this name can only be a header that never completed.
-        with self._fs.open(self._path(number), "wb") as f:
-            f.write(header)
-        self._segs.append(number)
-        self._heads[number] = list(self._totals)
-        self._active = number
-        self._active_size = len(header)
-
     def collect(self):
         """Delete the oldest segments whose sales are all acknowledged; returns how many.
 
@@ -244,35 +221,36 @@ class Journal:
         The acknowledgement file is replaced first, so a power cut in the middle leaves
         segments that the next replay deletes, never a gap in what is remembered.
         """
-        keep_last = self._sales.get(self._last_seq, -1) >> 8
+        sales = self._sales
+        keep_last = sales.get(self._last_seq, -1) >> 8
         drop = 0
         for number in self._segs:
-            if number == self._active or number == keep_last or self._has_open_sales(number):
+            if number == self._active or number == keep_last:
                 break
-            drop += 1
+            for entry in sales.values():
+                if entry >> 8 == number and entry & _STATE_MASK != R.ACKED:
+                    break  # a sale in it is still open
+            else:
+                drop += 1
+                continue
+            break
         if drop == 0 or drop == len(self._segs):
             return 0
-        gone = self._segs[:drop]
         base = self._segs[drop]
-        ackfile.write(self._fs, self._dir, base, self._heads[base])
+        write_ack(self._fs, self._dir, base, self._heads[base])
         self._base = base
+        gone = self._segs[:drop]
         self._segs = self._segs[drop:]
+        for seq in list(sales):
+            if sales[seq] >> 8 < base:
+                del sales[seq]
         for number in gone:
             del self._heads[number]
-            for seq in [s for s, e in self._sales.items() if e >> 8 == number]:
-                del self._sales[seq]
-        for number in gone:
             self._fs.remove(self._path(number))
         return drop
 
-    def _has_open_sales(self, number):
-        for entry in self._sales.values():
-            if entry >> 8 == number and entry & _STATE_MASK != R.ACKED:
-                return True
-        return False
-
     def _path(self, number):
-        return self._dir + "/" + _seg_name(number)
+        return self._dir + "/s%08d" % number  # noqa: UP031 - MicroPython
 
     # ---- writes the vend flow makes ----
 
@@ -284,26 +262,26 @@ class Journal:
         """
         amount = sale.get("amount")
         if not isinstance(amount, int) or amount <= 0:
-            raise ValueError("sale amount must be a positive whole number of minor units")
+            raise ValueError("bad amount")  # not a positive whole number of minor units
         seq = self._next_seq
         self._next_seq = seq + 1
         self._append(R.SALE, R.encode_sale_record(seq, sale))
         return seq
 
-    def add_answer(self, seq, answer):
+    def add_answer(self, seq, answer, kind=R.ANSWER):
         """Journal the server's answer (a dict); False when the sale already has one."""
-        if not self._pending(seq):
+        if seq not in self._sales and 0 < seq <= self._totals[R.SEQ_HI]:
+            return False  # acknowledged and let go: an answer for it is a repeat
+        if self._entry(seq) & _STATE_MASK != R.PENDING:
             return False
-        self._append(R.ANSWER, R.encode_sale_record(seq, answer))
+        if kind == R.REFUSED:
+            answer = {"amount": self.sale(seq)["amount"], "reason": answer}
+        self._append(kind, R.encode_sale_record(seq, answer))
         return True
 
     def add_refusal(self, seq, reason):
         """Journal that the server refused the sale; False when it already had an answer."""
-        if not self._pending(seq):
-            return False
-        amount = self.sale(seq)["amount"]
-        self._append(R.REFUSED, R.encode_sale_record(seq, {"amount": amount, "reason": reason}))
-        return True
+        return self.add_answer(seq, reason, R.REFUSED)
 
     def mark_printed(self, seq, slip):
         """Journal that a slip printed (R.SLIP_PENDING or R.SLIP_TOKEN); False on a reprint."""
@@ -337,13 +315,8 @@ class Journal:
     def _entry(self, seq):
         entry = self._sales.get(seq)
         if entry is None:
-            raise UnknownSale(f"no sale {seq} in the journal")
+            raise UnknownSale(f"no sale {seq}")
         return entry
-
-    def _pending(self, seq):
-        if seq not in self._sales and 0 < seq <= self._totals[R.SEQ_HI]:
-            return False  # acknowledged and let go: an answer for it is a repeat
-        return self._entry(seq) & _STATE_MASK == R.PENDING
 
     # ---- reads ----
 
@@ -361,13 +334,19 @@ class Journal:
 
     def open_sales(self):
         """Seqs of sales not yet acknowledged by the server, oldest first."""
-        out = [s for s, e in self._sales.items() if e & _STATE_MASK != R.ACKED]
+        out = []
+        for seq, entry in self._sales.items():
+            if entry & _STATE_MASK != R.ACKED:
+                out.append(seq)
         out.sort()
         return out
 
     def awaiting_answer(self):
         """Seqs of sales the server has not answered yet, oldest first (to send again)."""
-        out = [s for s, e in self._sales.items() if e & _STATE_MASK == R.PENDING]
+        out = []
+        for seq, entry in self._sales.items():
+            if entry & _STATE_MASK == R.PENDING:
+                out.append(seq)
         out.sort()
         return out
 
@@ -433,10 +412,49 @@ class Journal:
                         refusal = R.sale_payload(got[1])["reason"]
         reader.start(None)  # a closed file still holds its buffer while referenced
         if sale is None:
-            raise UnknownSale(f"sale {seq}: its record cannot be read back")
+            raise UnknownSale(f"no sale {seq}: unreadable")
         sale["seq"] = seq
         sale["state"] = entry & _STATE_MASK
         sale["answer"] = answer
         sale["refused"] = refusal
         sale["pending_slip"] = bool(entry & _PENDING_SLIP)
         return sale
+
+
+# The acknowledgement file: which segments the journal has let go of. It holds the
+# number of the first segment still live and the running totals at that segment's start
+# (sequence high-water mark, shift totals), so nothing the deleted segments said is
+# forgotten. It is replaced atomically: written to a temporary name, then renamed over
+# the old one, so a power cut leaves either the old or the new file.
+
+
+def write_ack(fs, directory, base_segment, totals):
+    """Replace the acknowledgement file: segments below base_segment are let go."""
+    body = R.encode_json([base_segment, totals])
+    tmp = directory + "/ack.tmp"
+    with fs.open(tmp, "wb") as f:
+        f.write(frame.encode(_ACK_KIND, body))
+    fs.rename(tmp, directory + "/ack")
+
+
+def read_ack(fs, directory):
+    """(status, base_segment, totals): status is "ok", "missing" or "damaged".
+
+    When it is not "ok", base_segment is 0 and totals is None: the caller falls back on
+    the segment headers.
+    """
+    try:
+        f = fs.open(directory + "/ack", "rb")
+    except OSError:
+        return "missing", 0, None
+    with f:
+        got = frame.RecordReader(f, bytearray(frame.MAX_RECORD)).next()
+    if got is None or got[0] != _ACK_KIND:
+        return "damaged", 0, None
+    try:
+        base, totals = R.decode_json(got[1])
+    except ValueError:
+        return "damaged", 0, None
+    if len(totals) != R.TOTALS_LEN:
+        return "damaged", 0, None
+    return "ok", base, totals

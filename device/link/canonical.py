@@ -6,93 +6,66 @@ dict, list, str, int, True, False, None. MicroPython's json.dumps cannot be used
 dicts keep no order and it leaves non-ASCII text unescaped.
 """
 
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\b": "\\b",
-    "\f": "\\f",
-}
-
 
 def encode(value):
     """The canonical text of value (str; .encode() it for the MAC)."""
     out = []
-    _put(value, out)
+    write(value, out.append)
     return "".join(out)
 
 
-def pieces(value):
-    """The canonical text of value as a list of pieces."""
-    out = []
-    _put(value, out)
-    return out
-
-
-def write(value, out):
-    """Feed the canonical text of value, piece by piece, to out.append(str): a MAC can
-    take it without the whole text ever being held (the heap is small)."""
-    _put(value, out)
-
-
-def _put(value, out):
+def write(value, put):
+    """Feed the canonical text of value, piece by piece, to put(str): a list's append,
+    or a hash's update, so a MAC can take it without the whole text ever being held."""
     if value is None:
-        out.append("null")
+        put("null")
     elif value is True:
-        out.append("true")
+        put("true")
     elif value is False:
-        out.append("false")
+        put("false")
     elif isinstance(value, int):
-        out.append(str(value))
+        put(str(value))
     elif isinstance(value, str):
-        _text(value, out)
+        put('"')
+        for ch in value:
+            if ch < " " or ch > "~" or ch == '"' or ch == "\\":
+                break
+        else:  # ids, digits, names in ASCII: the usual case, no per-character work
+            put(value)
+            put('"')
+            return
+        for ch in value:
+            code = ord(ch)
+            i = '"\\\n\r\t\b\f'.find(ch)
+            if i >= 0:
+                put("\\" + '"\\nrtbf'[i])
+            elif 0x20 <= code < 0x7F:  # printable ASCII; DEL is escaped too, as CPython does
+                put(ch)
+            elif code < 0x10000:
+                put("\\u%04x" % code)  # noqa: UP031 - MicroPython
+            else:
+                code -= 0x10000
+                put("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))  # noqa: UP031
+        put('"')
     elif isinstance(value, (list, tuple)):  # noqa: UP038 - MicroPython has no X | Y here
-        out.append("[")
+        put("[")
         first = True
         for item in value:
             if not first:
-                out.append(",")
+                put(",")
             first = False
-            _put(item, out)
-        out.append("]")
+            write(item, put)
+        put("]")
     elif isinstance(value, dict):
-        out.append("{")
+        put("{")
         first = True
         for key in sorted(value):
             if not first:
-                out.append(",")
+                put(",")
             first = False
-            _text(key, out)
-            out.append(":")
-            _put(value[key], out)
-        out.append("}")
+            write(key, put)
+            put(":")
+            write(value[key], put)
+        put("}")
     else:
-        raise ValueError("cannot sign a " + type(value).__name__)
-
-
-def _text(text, out):
-    plain = True
-    for ch in text:
-        if ch < " " or ch > "~" or ch == '"' or ch == "\\":
-            plain = False
-            break
-    if plain:  # ids, digits, names in ASCII: the usual case, no per-character work
-        out.append('"')
-        out.append(text)
-        out.append('"')
-        return
-    out.append('"')
-    for ch in text:
-        code = ord(ch)
-        if ch in _ESCAPES:
-            out.append(_ESCAPES[ch])
-        elif 0x20 <= code < 0x7F:  # printable ASCII; DEL is escaped too, as CPython does
-            out.append(ch)
-        elif code < 0x10000:
-            out.append("\\u%04x" % code)  # noqa: UP031 - MicroPython
-        else:
-            code -= 0x10000
-            out.append("\\u%04x\\u%04x" % (0xD800 + (code >> 10), 0xDC00 + (code & 0x3FF)))  # noqa: UP031
-    out.append('"')
+        raise ValueError(type(value).__name__)  # not a JSON value: cannot be signed

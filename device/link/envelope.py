@@ -11,10 +11,7 @@ it changes nothing.
 import json
 
 from link import canonical
-from link.hmac_sha256 import HmacSha256, hex_of, same
-
-VERSION = 1
-_FIELDS = ("v", "d", "n", "t", "y", "b", "m")
+from link.hmac_sha256 import hmac_sha256
 
 
 class EnvelopeError(ValueError):
@@ -27,18 +24,13 @@ class EnvelopeError(ValueError):
 
 def seal(secret, device, seq, now, kind, body):
     """The wire bytes of an uplink."""
-    parts = canonical.pieces({"v": VERSION, "d": device, "n": seq, "t": now, "y": kind, "b": body})
-    parts[-1] = ',"m":"' + _mac(secret, parts) + '"}'  # the closing "}" was the last piece
+    env = {"v": 1, "d": device, "n": seq, "t": now, "y": kind, "b": body}
+    parts = []
+    canonical.write(env, parts.append)
+    # The MAC covers the envelope without "m": then "m" goes before the closing "}",
+    # the last piece.
+    parts[-1] = ',"m":"' + hmac_sha256(secret, parts).hex() + '"}'
     return "".join(parts).encode()
-
-
-def _mac(secret, parts):
-    mac = HmacSha256(secret)
-    last = len(parts) - 1
-    for i in range(last):
-        mac.update(parts[i])
-    mac.update("}")  # the MAC covers the envelope without "m"
-    return hex_of(mac.digest())
 
 
 def open_downlink(data, secret, device):
@@ -46,19 +38,18 @@ def open_downlink(data, secret, device):
 
     Raises EnvelopeError("malformed" | "not_ours" | "bad_mac" | "unsigned").
     """
-    if isinstance(data, dict):
-        env = data
-    else:
+    env = data
+    if not isinstance(data, dict):
         try:
             env = json.loads(data)
         except ValueError:
             raise EnvelopeError("malformed") from None
-    if not isinstance(env, dict) or len(env) != len(_FIELDS):
+    if not isinstance(env, dict) or len(env) != 7:
         raise EnvelopeError("malformed")
-    for key in _FIELDS:
+    for key in "vdntybm":
         if key not in env:
             raise EnvelopeError("malformed")
-    if env["v"] != VERSION or not isinstance(env["b"], dict) or not isinstance(env["n"], int):
+    if env["v"] != 1 or not isinstance(env["b"], dict) or not isinstance(env["n"], int):
         raise EnvelopeError("malformed")
     if env["d"] != device:
         raise EnvelopeError("not_ours")
@@ -67,9 +58,12 @@ def open_downlink(data, secret, device):
         if env["y"] != "error":
             raise EnvelopeError("unsigned")
         return env, False
-    check = HmacSha256(secret)
-    canonical.write(env, check)
-    expected = hex_of(check.digest())
-    if not isinstance(mac, str) or not same(mac, expected):
+    expected = hmac_sha256(secret, None, env).hex()
+    if not isinstance(mac, str) or len(mac) != 64:
+        raise EnvelopeError("bad_mac")
+    diff = 0  # compared in time that does not depend on where they differ
+    for i in range(64):
+        diff |= ord(mac[i]) ^ ord(expected[i])
+    if diff:
         raise EnvelopeError("bad_mac")
     return env, True

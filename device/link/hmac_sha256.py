@@ -1,4 +1,4 @@
-"""HMAC-SHA-256 (RFC 2104) on MicroPython's hashlib, which has sha256 but no hmac module.
+"""HMAC-SHA-256 (RFC 2104) on MicroPython's hashlib, which has sha256 (in C) but no hmac.
 
 HMAC(K, m) = H((K' ^ opad) || H((K' ^ ipad) || m)), K' the key padded to the 64-byte
 block (hashed first when longer). tests/link/test_device_envelope.py checks it against
@@ -7,62 +7,44 @@ CPython's hmac module and the RFC 4231 test vectors.
 
 import hashlib
 
-_BLOCK = 64
-_HEX = "0123456789abcdef"
+from link import canonical
 
 
-class HmacSha256:
-    """HMAC-SHA-256 fed in pieces (update), so a long message need not exist in one piece."""
-
-    def __init__(self, key):
-        if len(key) > _BLOCK:
-            key = hashlib.sha256(key).digest()
-        pad = bytearray(_BLOCK)
-        pad[: len(key)] = key
-        for i in range(_BLOCK):
-            pad[i] ^= 0x36
-        self._inner = hashlib.sha256(pad)
-        for i in range(_BLOCK):
-            pad[i] ^= 0x36 ^ 0x5C  # from ipad to opad in place: one buffer for both
-        self._outer_pad = pad
-
-    def update(self, data):
-        """Feed bytes, or a str (its UTF-8 bytes)."""
+def hmac_sha256(key, message, value=None):
+    """The 32-byte HMAC-SHA-256 under key (bytes) of message: bytes, or a list of str
+    pieces (their UTF-8 text, joined). Or, when value is given, of the canonical text of
+    value (link/canonical.py), fed to the hash piece by piece so the whole text is never
+    held (the heap is small)."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    pad = bytearray(64)
+    pad[: len(key)] = key
+    for i in range(64):
+        pad[i] ^= 0x36  # ipad
+    inner = hashlib.sha256(pad)
+    if value is None and not isinstance(message, list):
+        inner.update(message)
+    else:
+        put = inner.update  # MicroPython's hashlib takes a str as it is: no copy
         try:
-            self._inner.update(data)  # MicroPython takes a str as it is: no copy
-        except TypeError:
-            self._inner.update(data.encode())  # CPython wants bytes
+            put("")
+        except TypeError:  # CPython's wants bytes
 
-    append = update  # so canonical.write() can feed it directly
+            def put(piece):
+                inner.update(piece.encode())
 
-    def digest(self):
-        """The 32-byte MAC (the object is used up)."""
-        outer = hashlib.sha256(self._outer_pad)
-        outer.update(self._inner.digest())
-        return outer.digest()
-
-
-def hmac_sha256(key, message):
-    """The 32-byte HMAC-SHA-256 of message (bytes) under key (bytes)."""
-    mac = HmacSha256(key)
-    mac.update(message)
-    return mac.digest()
+        if value is None:
+            for piece in message:
+                put(piece)
+        else:
+            canonical.write(value, put)
+    for i in range(64):
+        pad[i] ^= 0x6A  # from ipad to opad (0x36 ^ 0x5C) in place: one buffer for both
+    outer = hashlib.sha256(pad)
+    outer.update(inner.digest())
+    return outer.digest()
 
 
 def hex_of(data):
-    """Lower-case hex of bytes (MicroPython's hashlib has no hexdigest)."""
-    out = []
-    for byte in data:
-        out.append(_HEX[byte >> 4])
-        out.append(_HEX[byte & 15])
-    return "".join(out)
-
-
-def same(a, b):
-    """Compare two strings in time that does not depend on where they differ."""
-    if len(a) != len(b):
-        return False
-    diff = 0
-    for i in range(len(a)):
-        diff |= ord(a[i]) ^ ord(b[i])
-    return diff == 0
+    """Lower-case hex of bytes."""
+    return data.hex()

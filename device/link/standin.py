@@ -64,30 +64,28 @@ class StandInServer:
         for kind, item in queue:
             if kind == "ack":
                 self.listener.on_acknowledged(item)
-            elif item["meter"] in self.refuse:
-                self.listener.on_refused(item["id"], "meter blocked")
-            else:
-                self.listener.on_answer(item["id"], self._answer(item))
+                continue
+            sale_id = item["id"]
+            if item["meter"] in self.refuse:
+                self.listener.on_refused(sale_id, "meter blocked")
+                continue
+            answer = self._answers.get(sale_id)  # a repeated sale gets the same answer
+            if answer is None:
+                amount = item["amount"]
+                tax = amount * self.tax_percent // (100 + self.tax_percent)
+                keys = []
+                if item["meter"] in self.key_change:
+                    keys = [standin_token(sale_id, 1), standin_token(sale_id, 2)]
+                answer = {
+                    "receipt": STANDIN_RECEIPT_PREFIX + sale_id,
+                    "customer": "Stand-in customer",
+                    "tokens": [standin_token(sale_id)],
+                    "key_change": keys,
+                    "kwh_tenths": (amount - tax) * 10 // self.price_per_kwh,
+                    "tax": tax,
+                    "fixed": 0,
+                    "debt": 0,
+                }
+                self._answers[sale_id] = answer
+            self.listener.on_answer(sale_id, answer)
         return len(queue)
-
-    def _answer(self, sale):
-        known = self._answers.get(sale["id"])
-        if known is not None:
-            return known
-        amount = sale["amount"]
-        tax = amount * self.tax_percent // (100 + self.tax_percent)
-        keys = []
-        if sale["meter"] in self.key_change:
-            keys = [standin_token(sale["id"], 1), standin_token(sale["id"], 2)]
-        answer = {
-            "receipt": STANDIN_RECEIPT_PREFIX + sale["id"],
-            "customer": "Stand-in customer",
-            "tokens": [standin_token(sale["id"])],
-            "key_change": keys,
-            "kwh_tenths": (amount - tax) * 10 // self.price_per_kwh,
-            "tax": tax,
-            "fixed": 0,
-            "debt": 0,
-        }
-        self._answers[sale["id"]] = answer
-        return answer

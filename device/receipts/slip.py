@@ -1,11 +1,21 @@
-"""The slips a customer keeps: the token slip, and the "token pending" slip when offline."""
+"""The slips: the token slip and the "token pending" slip a customer keeps, and the
+shift reports (X: totals so far, Z: the shift is closed)."""
 
 from i18n import t
-from vend.amount import format_money
-from vend.meter import group
+from vend import format_money, group
 
-from receipts.layout import centered, pair, text
-from receipts.styles import BOLD, CENTER, CUT, DOUBLE_HEIGHT, DOUBLE_WIDTH, FEED, RULE
+from receipts import (
+    BOLD,
+    CENTER,
+    CUT,
+    DOUBLE_HEIGHT,
+    DOUBLE_WIDTH,
+    FEED,
+    RULE,
+    centered,
+    pair,
+    text,
+)
 
 _BIG = CENTER | BOLD | DOUBLE_HEIGHT
 
@@ -99,6 +109,29 @@ def pending_slip(sale, ctx, reprint=False):
     pair(out, t("s_paid"), money(ctx, sale["amount"]), BOLD)
     out.append((RULE, ""))
     text(out, 0, t("s_pendnote"))
+    out.append((FEED, ""))
+    out.append((CUT, ""))
+    return out
+
+
+def shift_slip(totals, ctx, now, closing):
+    """X report (closing=False) or Z report (closing=True) from journal shift totals."""
+    out = []
+    centered(out, BOLD | DOUBLE_HEIGHT, ctx["utility"])
+    centered(out, BOLD | DOUBLE_HEIGHT, t("s_z_report" if closing else "s_x_report"))
+    out.append((RULE, ""))
+    pair(out, t("s_device"), ctx["device"])
+    pair(out, t("s_vendor"), ctx["vendor"])
+    pair(out, t("s_shift"), str(totals["shift"]))
+    pair(out, t("s_opened"), when(ctx, totals["opened"]) if totals["opened"] else "-")
+    pair(out, t("s_closed" if closing else "s_printed"), when(ctx, now))
+    out.append((RULE, ""))
+    pair(out, t("s_sales"), str(totals["count"]))
+    pair(out, t("s_amount"), money(ctx, totals["amount"]))
+    pair(out, t("s_refunds"), str(totals["refunds"]))
+    pair(out, t("s_refunded"), money(ctx, totals["refunded"]))
+    pair(out, t("s_net"), money(ctx, totals["amount"] - totals["refunded"]), BOLD)
+    pair(out, t("s_unsynced"), str(totals["open"]))
     out.append((FEED, ""))
     out.append((CUT, ""))
     return out

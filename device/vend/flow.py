@@ -11,23 +11,23 @@ Outputs: screen.show(lines) and printer.submit(slip). Nothing here blocks, retri
 from i18n import LANGUAGES, set_language, t
 from journal import records as R
 from journal.journal import JournalError, JournalFull
-from keypad.entry import FULL, SUBMIT, Entry
-from receipts.report import shift_slip
-from receipts.slip import pending_slip, token_slip
+from keypad import FULL, SUBMIT, Entry
+from micropython import const
+from receipts.slip import pending_slip, shift_slip, token_slip
 
-from vend import screen
-from vend.amount import MAX_DIGITS, check_amount, format_money, to_minor
-from vend.meter import LENGTH as METER_LENGTH
-from vend.meter import check_meter, group
+from vend import (
+    MAX_DIGITS,
+    METER_LENGTH,
+    check_amount,
+    check_meter,
+    cursor_rows,
+    format_money,
+    group,
+    masked,
+    page,
+    to_minor,
+)
 from vend.pin import find_vendor
-
-try:
-    from micropython import const
-except ImportError:
-
-    def const(value):
-        return value
-
 
 # The states. Private consts: MicroPython compiles them into the code and keeps no
 # names for them (tests/device/flowstates.py names them for tests, checked against this
@@ -114,28 +114,30 @@ class VendFlow:
     def on_key(self, key, is_long=False):
         """One key event from the keypad."""
         self._last_key = self.clock.ticks_ms()
-        _STATES[self.state](self, key, is_long)
+        self._screen(key, is_long)
 
     def tick(self):
         """Time passing: answer timeout, PIN lock expiry, idle logout."""
         now = self.clock.ticks_ms()
         cfg = self.config
-        if self.state == _WAITING:
+        state = self.state
+        if state == _WAITING:
             # Printing starts here, not in the link's callback: the answer is journaled
             # in one event, the slip laid out in the next, and each fits the heap alone.
             answered = self.journal.state(self._seq) != R.PENDING
             waited = self.clock.ticks_diff(now, self._since)
             if answered or waited >= cfg["answer_timeout_s"] * 1000:
                 self._print_sale(self._seq)
-        elif self.state == _LOCKED:
+        elif state == _LOCKED:
             if self.clock.ticks_diff(now, self._since) >= cfg["pin_lock_s"] * 1000:
                 self._tries = 0
                 self._to(_LOGIN)
         elif (
-            self.state not in (_LOGIN, _PRINTING)
+            state != _LOGIN
+            and state != _PRINTING
             and self.clock.ticks_diff(now, self._last_key) >= cfg["idle_logout_s"] * 1000
         ):
-            self._logout()
+            self._to(_LOGIN)  # logs the vendor out
 
     def on_print_done(self, result):
         """The printer finished the slip submitted last: "ok", "paper_out" or "no_printer"."""
@@ -160,7 +162,7 @@ class VendFlow:
 
     def on_sale_answered(self, seq):
         """The sale service journaled an answer for seq (the next tick prints it)."""
-        if self.state in (_MENU, _DONE):
+        if self.state == _MENU or self.state == _DONE:
             self._seq = seq
             self._to(_TOKEN_READY)
 
@@ -171,7 +173,7 @@ class VendFlow:
 
     def on_sale_refused(self, seq):
         """The sale service journaled a refusal for seq (while waiting, the next tick shows it)."""
-        if self.state in (_MENU, _DONE):
+        if self.state == _MENU or self.state == _DONE:
             self._seq = seq
             self._to(_REFUSED)
 
@@ -179,331 +181,357 @@ class VendFlow:
 
     def _to(self, state):
         self.state = state
+        length = 0
         if state == _LOGIN:
-            self._new_entry(_PIN_LENGTH)
+            self.vendor = None  # logged out
+            self._meter = ""
+            length = _PIN_LENGTH
         elif state == _METER:
-            self._new_entry(METER_LENGTH)
-            self.entry.set(self._meter)
+            length = METER_LENGTH
         elif state == _AMOUNT:
-            self._new_entry(MAX_DIGITS)
+            length = MAX_DIGITS
         elif state == _PENDING_LIST:
             self._rows = self.journal.open_sales()
             self._row = 0
+        if length:  # a screen with an entry: a fresh one
+            if self.entry.max_len != length:
+                self.entry = Entry(length)
+            self.entry.clear()
+            self._error = None
+            if state == _METER:
+                self.entry.set(self._meter)
         self._redraw()
-
-    def _new_entry(self, length):
-        if self.entry.max_len != length:
-            self.entry = Entry(length)
-        self.entry.clear()
-        self._error = None
 
     def _show_message(self, lines, back):
         self._message = lines
         self._back = back
         self._to(_MESSAGE)
 
-    def _logout(self):
-        self.vendor = None
-        self._meter = ""
-        self._to(_LOGIN)
-
     def _redraw(self):
-        self.display.show(_STATES[self.state](self, None, False))
+        self.display.show(self._screen(None, False))
 
-    # ---- one function per screen: with key None it returns the screen's lines, with a
-    # ---- key it handles that key (a key the screen has no use for does nothing)
-
-    def _login(self, key, is_long):
-        if key is None:
-            body = [self.config["utility"], t("pin_prompt"), screen.masked(len(self.entry))]
-            body.extend(self._error_text())
-            return screen.page(t("t_login"), body, t("f_enter"))
-        result = self.entry.key(key, is_long)
-        if result == SUBMIT and len(self.entry):
-            vendor = find_vendor(self.config["vendors"], self.entry.text())
-            self.entry.clear()
-            if vendor is not None:
-                self.vendor = vendor
-                self._tries = 0
+    def _screen(self, key, is_long):
+        """The screen of the current state: with key None it returns the screen's lines,
+        with a key it handles that key (a key the screen has no use for does nothing).
+        One method for every screen: each function costs the heap ~25 bytes."""
+        state = self.state
+        cfg = self.config
+        sales = self.sales
+        journal = self.journal
+        entry = self.entry
+        if state == _LOGIN:
+            if key is None:
+                body = [cfg["utility"], t("pin_prompt"), masked(len(entry))]
+                body.extend(self._error_text())
+                return page(t("t_login"), body, t("f_enter"))
+            result = entry.key(key, is_long)
+            if result == SUBMIT and len(entry):
+                vendor = find_vendor(cfg["vendors"], entry.text())
+                entry.clear()
+                if vendor is not None:
+                    self.vendor = vendor
+                    self._tries = 0
+                    self._to(_MENU)
+                    return None
+                self._tries += 1
+                if self._tries >= _PIN_TRIES:
+                    self._since = self.clock.ticks_ms()
+                    self._to(_LOCKED)
+                    return None
+                self._error = ("pin_wrong", _PIN_TRIES - self._tries)
+            elif result != FULL:
+                self._error = None
+        elif state == _LOCKED:
+            if key is None:
+                return page(t("t_locked"), [t("lock_wait", cfg["pin_lock_s"] // 60)])
+            return None  # keys wait for the lock to run out (tick())
+        elif state == _MENU:
+            if key is None:
+                return page(t("t_menu"), [t(text) for text in _MENU_TEXTS])
+            if key == "C":
+                self._to(_LOGIN)
+                return None
+            index = ord(key) - 49  # "1" is the first entry
+            if 0 <= index < len(_MENU_TARGETS):
+                target = _MENU_TARGETS[index]
+                if target < 0:  # reprint the last sale
+                    seq = journal.last_seq()
+                    if not seq or not journal.state(seq):
+                        self._show_message([t("no_sale")], _MENU)
+                    else:
+                        self._print_sale(seq, True)
+                    return None
+                if target == _METER:
+                    self._meter = ""
+                self._to(target)
+            return None
+        elif state == _METER:
+            if key is None:
+                body = [group(entry.text()) or "-"]
+                body.extend(self._error_text())
+                return page(t("t_meter"), body, t("f_entry"))
+            if key == "C":
+                self._meter = ""
                 self._to(_MENU)
                 return None
-            self._tries += 1
-            if self._tries >= _PIN_TRIES:
-                self._since = self.clock.ticks_ms()
-                self._to(_LOCKED)
+            result = entry.key(key, is_long)
+            if result == SUBMIT:
+                digits = entry.text()
+                self._error = check_meter(digits)
+                if self._error is None:
+                    self._meter = digits
+                    # Ask the server who the customer is (answer: on_customer): the name
+                    # may arrive before the confirm screen.
+                    ask = getattr(sales.link, "lookup", None)
+                    if ask is not None:
+                        ask(digits)
+                    self._to(_AMOUNT)
+                    return None
+            elif result == FULL:
+                self._error = ("max_digits", METER_LENGTH)
+            else:
+                self._error = None
+        elif state == _AMOUNT:
+            if key is None:
+                low = self._money(cfg["amount_min"])
+                body = [
+                    cfg["currency"] + " " + (entry.text() or "0"),
+                    t("amt_limits", low, self._money(cfg["amount_max"])),
+                ]
+                body.extend(self._error_text())
+                return page(t("t_amount"), body, t("f_entry"))
+            if key == "C":
+                self._to(_METER)
                 return None
-            self._error = ("pin_wrong", _PIN_TRIES - self._tries)
-        elif result != FULL:
-            self._error = None
-        self._redraw()
-        return None
-
-    def _locked(self, key, is_long):
-        if key is None:
-            return screen.page(t("t_locked"), [t("lock_wait", self.config["pin_lock_s"] // 60)])
-        return None  # keys wait for the lock to run out (tick())
-
-    def _menu(self, key, is_long):
-        if key is None:
-            return screen.page(t("t_menu"), [t(text) for text in _MENU_TEXTS])
-        if key == "C":
-            self._logout()
-            return None
-        index = ord(key) - 49  # "1" is the first entry
-        if 0 <= index < len(_MENU_TARGETS):
-            target = _MENU_TARGETS[index]
-            if target < 0:
-                self._reprint_last()
-                return None
-            if target == _METER:
-                self._meter = ""
-            self._to(target)
-        return None
-
-    def _meter_entry(self, key, is_long):
-        if key is None:
-            body = [group(self.entry.text()) or "-"]
-            body.extend(self._error_text())
-            return screen.page(t("t_meter"), body, t("f_entry"))
-        if key == "C":
-            self._meter = ""
-            self._to(_MENU)
-            return None
-        result = self.entry.key(key, is_long)
-        if result == SUBMIT:
-            digits = self.entry.text()
-            self._error = check_meter(digits)
-            if self._error is None:
-                self._meter = digits
-                self.sales.lookup(digits)  # the name may arrive before the confirm screen
+            result = entry.key(key, is_long)
+            if result == SUBMIT:
+                amount = to_minor(entry.text(), cfg["minor_digits"])
+                problem = check_amount(amount, cfg["amount_min"], cfg["amount_max"])
+                if problem is None:
+                    self._amount = amount
+                    self._to(_CONFIRM)
+                    return None
+                key_, limit = problem
+                self._error = (key_, None if limit is None else self._money(limit))
+            elif result == FULL:
+                self._error = ("max_digits", MAX_DIGITS)
+            else:
+                self._error = None
+        elif state == _CONFIRM:
+            if key is None:
+                body = [group(self._meter)]
+                name = sales.customers.get(self._meter)  # from a recent answer
+                if name:
+                    body.append(name)
+                body.append(self._money(self._amount))
+                return page(t("t_confirm"), body, t("f_sell"))
+            if key == "C":
                 self._to(_AMOUNT)
-                return None
-        elif result == FULL:
-            self._error = ("max_digits", METER_LENGTH)
-        else:
-            self._error = None
-        self._redraw()
-        return None
-
-    def _amount_entry(self, key, is_long):
-        cfg = self.config
-        if key is None:
-            limits = t("amt_limits", self._money(cfg["amount_min"]), self._money(cfg["amount_max"]))
-            body = [cfg["currency"] + " " + (self.entry.text() or "0"), limits]
-            body.extend(self._error_text())
-            return screen.page(t("t_amount"), body, t("f_entry"))
-        if key == "C":
-            self._to(_METER)
+            elif key == "#":  # sell
+                left = sales.offline_refusal(self._amount)
+                if left is not None:  # offline, and beyond what the reserve covers: not taken
+                    self._show_message([t("off_limit"), t("off_left", self._money(left))], _CONFIRM)
+                    return None
+                try:
+                    seq = sales.take(self._meter, self._amount, self.vendor)
+                except (OSError, JournalError) as exc:
+                    reason = "sync_first" if isinstance(exc, JournalFull) else "store_err"
+                    self._show_message([t(reason), t("not_taken")], _MENU)
+                    return None
+                self._seq = seq
+                self._since = self.clock.ticks_ms()
+                self._to(_WAITING)  # before sending: the answer may come back inside send()
+                try:  # noqa: SIM105 - MicroPython has no contextlib
+                    sales.send(seq)
+                except OSError:
+                    pass  # journaled and not sent: the timeout prints a pending slip
             return None
-        result = self.entry.key(key, is_long)
-        if result == SUBMIT:
-            amount = to_minor(self.entry.text(), cfg["minor_digits"])
-            problem = check_amount(amount, cfg["amount_min"], cfg["amount_max"])
-            if problem is None:
-                self._amount = amount
-                self._to(_CONFIRM)
-                return None
-            key_, limit = problem
-            self._error = (key_, None if limit is None else self._money(limit))
-        elif result == FULL:
-            self._error = ("max_digits", MAX_DIGITS)
-        else:
-            self._error = None
-        self._redraw()
-        return None
-
-    def _confirm(self, key, is_long):
-        if key is None:
-            body = [group(self._meter)]
-            name = self.sales.customer_name(self._meter)
-            if name:
-                body.append(name)
-            body.append(self._money(self._amount))
-            return screen.page(t("t_confirm"), body, t("f_sell"))
-        if key == "C":
-            self._to(_AMOUNT)
-        elif key == "#":
-            self._sell()
-        return None
-
-    def _waiting(self, key, is_long):
-        if key is None:
-            body = [self.sales.sale_id(self._seq), self._money(self._amount), "", t("wait_body")]
-            return screen.page(t("t_waiting"), body, t("f_nowait"))
-        if key == "C":
-            self._print_sale(self._seq)
-        return None
-
-    def _printing(self, key, is_long):
-        if key is None:
-            return screen.page(t("t_printing"), [t("print_wait")])
-        return None  # on_print_done() moves on
-
-    def _done(self, key, is_long):
-        if key is None:
-            if self._done_kind == R.SLIP_PENDING:
-                body = [t("done_pend"), self.sales.sale_id(self._seq)]
-                return screen.page(t("t_done"), body, t("f_next"))
-            if self._done_kind == R.SLIP_TOKEN:
-                return screen.page(t("t_done"), [t("done_token")], t("f_next"))
-            return screen.page(t("t_done"), [t("done_rep")], t("f_ok"))
-        if key == "#" and self._done_kind >= 0:
-            self._meter = ""
-            self._to(_METER)
-        elif key in ("#", "C"):
-            self._to(_MENU)
-        return None
-
-    def _paper(self, key, is_long):
-        if key is None:
-            return screen.page(t("t_paper"), self._error_text(), t("f_retry"))
-        if key == "#":
-            self._to(_PRINTING)
-            self.printer.submit(self._job[2])
-        elif key == "C":
-            self._job = None
-            self._to(_MENU)
-        return None
-
-    def _pending_list(self, key, is_long):
-        if key is None:
-            return self._list_screen()
-        if key == "C":
-            self._to(_MENU)
-        elif key in ("2", "A") and self._row > 0:
-            self._row -= 1
-            self._redraw()
-        elif key in ("8", "B") and self._row < len(self._rows) - 1:
-            self._row += 1
-            self._redraw()
-        elif key == "#" and self._rows:
-            self._act_on(self._rows[self._row])
-        return None
-
-    def _x_report(self, key, is_long):
-        if key is None:
-            return screen.page(t("t_x"), self._totals_lines(), t("f_print"))
-        if key == "C":
-            self._to(_MENU)
-        elif key == "#":
-            slip = shift_slip(self.journal.shift_totals(), self._ctx(0), self.clock.time(), False)
-            self._print(0, -1, slip)
-        return None
-
-    def _z_confirm(self, key, is_long):
-        if key is None:
-            return screen.page(t("t_z"), self._totals_lines(), t("f_close"))
-        if key == "C":
-            self._to(_MENU)
-        elif key == "#":
-            now = self.clock.time()
-            try:
-                closed = self.journal.close_shift(now)
-            except (OSError, JournalError):
-                self._show_message([t("store_err")], _MENU)
-                return None
-            self._print(0, -1, shift_slip(closed, self._ctx(0), now, True))
-        return None
-
-    def _status(self, key, is_long):
-        if key is None:
-            return self._status_screen()
-        if key == "C":
-            self._to(_MENU)
-        elif key == "#":
-            self._redraw()
-        return None
-
-    def _language(self, key, is_long):
-        if key is None:
-            body = [str(i + 1) + " " + t("lang_" + code) for i, code in enumerate(LANGUAGES)]
-            return screen.page(t("t_language"), body, t("f_back"))
-        if key == "C":
-            self._to(_MENU)
+        elif state == _WAITING:
+            if key is None:
+                body = [sales.sale_id(self._seq), self._money(self._amount), "", t("wait_body")]
+                return page(t("t_waiting"), body, t("f_nowait"))
+            if key == "C":
+                self._print_sale(self._seq)
             return None
-        index = ord(key) - ord("1")
-        if 0 <= index < len(LANGUAGES):
-            set_language(LANGUAGES[index])
-            if self.on_language is not None:
-                self.on_language(LANGUAGES[index])
-            self._to(_MENU)
+        elif state == _PRINTING:
+            if key is None:
+                return page(t("t_printing"), [t("print_wait")])
+            return None  # on_print_done() moves on
+        elif state == _DONE:
+            kind = self._done_kind
+            if key is None:
+                if kind == R.SLIP_PENDING:
+                    body = [t("done_pend"), sales.sale_id(self._seq)]
+                    return page(t("t_done"), body, t("f_next"))
+                if kind == R.SLIP_TOKEN:
+                    return page(t("t_done"), [t("done_token")], t("f_next"))
+                return page(t("t_done"), [t("done_rep")], t("f_ok"))
+            if key == "#" and kind >= 0:
+                self._meter = ""
+                self._to(_METER)
+            elif key == "#" or key == "C":
+                self._to(_MENU)
+            return None
+        elif state == _PAPER:
+            if key is None:
+                return page(t("t_paper"), self._error_text(), t("f_retry"))
+            if key == "#":
+                self._to(_PRINTING)
+                self.printer.submit(self._job[2])
+            elif key == "C":
+                self._job = None
+                self._to(_MENU)
+            return None
+        elif state == _PENDING_LIST:
+            rows = self._rows
+            row = self._row
+            if key is None:
+                if not rows:
+                    return page(t("t_pending"), [t("pend_none")], t("f_back"))
+                top = row - row % _LIST_ROWS
+                lines = []
+                for seq in rows[top : top + _LIST_ROWS]:
+                    try:
+                        amount = format_money(journal.sale(seq)["amount"], cfg["minor_digits"])
+                    except (OSError, JournalError):
+                        amount = "?"
+                    lines.append("#" + str(seq) + " " + amount)
+                body = cursor_rows(lines, row - top)
+                seq = rows[row]
+                sale_state = journal.state(seq)
+                if sale_state == R.PENDING:
+                    body.append(t("st_wait"))
+                elif journal.refused(seq):
+                    body.append(t("st_refund"))
+                elif sale_state == R.ANSWERED:
+                    body.append(t("st_print"))
+                else:
+                    body.append(t("st_sync"))
+                title = t("t_pending") + " " + str(len(rows))
+                return page(title, body, t("f_list"))
+            if key == "C":
+                self._to(_MENU)
+                return None
+            if (key == "2" or key == "A") and row > 0:
+                self._row -= 1
+            elif (key == "8" or key == "B") and row < len(rows) - 1:
+                self._row += 1
+            elif key == "#" and rows:  # act on the sale
+                seq = rows[row]
+                sale_state = journal.state(seq)
+                self._seq = seq
+                if sale_state == R.PENDING:
+                    sales.send(seq)
+                    self._show_message([t("sent_again"), sales.sale_id(seq)], _PENDING_LIST)
+                elif journal.refused(seq):
+                    self._to(_REFUSED)
+                elif sale_state == R.ANSWERED:
+                    self._print_sale(seq)
+                else:
+                    sales.printed(seq, R.SLIP_TOKEN)  # sends the acknowledgement again
+                    self._show_message([t("await_ack")], _PENDING_LIST)
+                return None
+            else:
+                return None  # a key this screen has no use for
+        elif state == _X_REPORT or state == _Z_CONFIRM:  # noqa: SIM109 - no tuple constant
+            x = state == _X_REPORT
+            if key is None:
+                totals = journal.shift_totals()
+                body = [
+                    t("shift_n", totals["shift"]),
+                    t("sales_n", totals["count"]),
+                    self._money(totals["amount"]),
+                    t("refunds_n", totals["refunds"]),
+                    self._money(totals["refunded"]),
+                    t("unsynced_n", totals["open"]),
+                ]
+                return page(t("t_x" if x else "t_z"), body, t("f_print" if x else "f_close"))
+            if key == "C":
+                self._to(_MENU)
+            elif key == "#":
+                now = self.clock.time()
+                if x:
+                    totals = journal.shift_totals()
+                else:
+                    try:
+                        totals = journal.close_shift(now)
+                    except (OSError, JournalError):
+                        self._show_message([t("store_err")], _MENU)
+                        return None
+                self._print(0, -1, shift_slip(totals, self._ctx(0), now, not x))
+            return None
+        elif state == _STATUS:
+            if key is None:
+                info = self.status() if self.status is not None else {}
+                signal = info.get("signal")
+                battery = info.get("battery")
+                paper = info.get("paper")
+                problem = getattr(sales.link, "problem", None)  # the server's last error
+                if problem:  # the server refused us (device disabled, bad signature...)
+                    link = t("i_problem", problem)
+                else:
+                    link = t("i_online" if sales.link.online() else "i_offline")
+                body = [
+                    t("i_signal", "-" if signal is None else str(signal) + "/5"),
+                    t("i_battery", "-" if battery is None else str(battery) + "%"),
+                    t("i_paper", t("paper_" + paper) if paper else "-"),
+                    t("i_queue", len(journal.open_sales())),
+                    link,
+                    t("i_version", cfg["firmware"]),
+                ]
+                return page(t("t_status"), body, t("f_back"))
+            if key == "C":
+                self._to(_MENU)
+                return None
+            if key != "#":  # "#" refreshes
+                return None
+        elif state == _LANGUAGE:
+            if key is None:
+                body = [str(i + 1) + " " + t("lang_" + code) for i, code in enumerate(LANGUAGES)]
+                return page(t("t_language"), body, t("f_back"))
+            if key == "C":
+                self._to(_MENU)
+                return None
+            index = ord(key) - 49  # "1" is the first language
+            if 0 <= index < len(LANGUAGES):
+                set_language(LANGUAGES[index])
+                if self.on_language is not None:
+                    self.on_language(LANGUAGES[index])
+                self._to(_MENU)
+            return None
+        elif state == _MESSAGE:
+            if key is None:
+                return page(t("t_notice"), self._message, t("f_ok"))
+            if key == "#" or key == "C":
+                self._to(self._back)
+            return None
+        elif state == _REFUSED:
+            if key is None:
+                try:
+                    sale = journal.sale(self._seq)
+                    reason = sale["refused"] or ""
+                    amount = self._money(sale["amount"])
+                except (OSError, JournalError):
+                    reason, amount = "", "?"
+                body = [sales.sale_id(self._seq), reason, t("give_back", amount)]
+                return page(t("t_refused"), body, t("f_ok"))
+            if key == "#":
+                sales.refusal_seen(self._seq)
+                self._to(_MENU)
+            return None
+        elif state == _TOKEN_READY:
+            if key is None:
+                body = [sales.sale_id(self._seq), t("token_body")]
+                return page(t("t_token"), body, t("f_later"))
+            if key == "#":
+                self._print_sale(self._seq)
+            elif key == "C":
+                self._to(_MENU)
+            return None
+        self._redraw()  # the key changed what this screen shows
         return None
-
-    def _message_screen(self, key, is_long):
-        if key is None:
-            return screen.page(t("t_notice"), self._message, t("f_ok"))
-        if key in ("#", "C"):
-            self._to(self._back)
-        return None
-
-    def _refused(self, key, is_long):
-        if key is None:
-            try:
-                sale = self.journal.sale(self._seq)
-                reason = sale["refused"] or ""
-                amount = self._money(sale["amount"])
-            except (OSError, JournalError):
-                reason, amount = "", "?"
-            body = [self.sales.sale_id(self._seq), reason, t("give_back", amount)]
-            return screen.page(t("t_refused"), body, t("f_ok"))
-        if key == "#":
-            self.sales.refusal_seen(self._seq)
-            self._to(_MENU)
-        return None
-
-    def _token_ready(self, key, is_long):
-        if key is None:
-            body = [self.sales.sale_id(self._seq), t("token_body")]
-            return screen.page(t("t_token"), body, t("f_later"))
-        if key == "#":
-            self._print_sale(self._seq)
-        elif key == "C":
-            self._to(_MENU)
-        return None
-
-    # ---- what the screens share ----
-
-    def _sell(self):
-        left = self.sales.offline_refusal(self._amount)
-        if left is not None:  # offline, and beyond what the reserve covers: not taken
-            self._show_message([t("off_limit"), t("off_left", self._money(left))], _CONFIRM)
-            return
-        try:
-            seq = self.sales.take(self._meter, self._amount, self.vendor)
-        except (OSError, JournalError) as exc:
-            reason = "sync_first" if isinstance(exc, JournalFull) else "store_err"
-            self._show_message([t(reason), t("not_taken")], _MENU)
-            return
-        self._seq = seq
-        self._since = self.clock.ticks_ms()
-        self._to(_WAITING)  # before sending: the answer may come back inside send()
-        try:  # noqa: SIM105 - MicroPython has no contextlib
-            self.sales.send(seq)
-        except OSError:
-            pass  # journaled and not sent: the timeout prints a pending slip
-
-    def _act_on(self, seq):
-        state = self.journal.state(seq)
-        self._seq = seq
-        if state == R.PENDING:
-            self.sales.send(seq)
-            self._show_message([t("sent_again"), self.sales.sale_id(seq)], _PENDING_LIST)
-        elif self.journal.refused(seq):
-            self._to(_REFUSED)
-        elif state == R.ANSWERED:
-            self._print_sale(seq)
-        else:
-            self.sales.printed(seq, R.SLIP_TOKEN)  # sends the acknowledgement again
-            self._show_message([t("await_ack")], _PENDING_LIST)
 
     # ---- printing ----
-
-    def _reprint_last(self):
-        seq = self.journal.last_seq()
-        if not seq or not self.journal.state(seq):
-            self._show_message([t("no_sale")], _MENU)
-            return
-        self._print_sale(seq, reprint=True)
 
     def _print_sale(self, seq, reprint=False):
         """Print the slip a sale needs now: token slip if answered, else pending slip."""
@@ -550,87 +578,3 @@ class VendFlow:
             return []
         key, arg = self._error
         return [t(key) if arg is None else t(key, arg)]
-
-    def _list_screen(self):
-        if not self._rows:
-            return screen.page(t("t_pending"), [t("pend_none")], t("f_back"))
-        top = self._row - self._row % _LIST_ROWS
-        rows = []
-        for seq in self._rows[top : top + _LIST_ROWS]:
-            try:
-                amount = self.journal.sale(seq)["amount"]
-                rows.append(
-                    "#" + str(seq) + " " + format_money(amount, self.config["minor_digits"])
-                )
-            except (OSError, JournalError):
-                rows.append("#" + str(seq) + " ?")
-        body = screen.cursor_rows(rows, self._row - top)
-        body.append(self._row_state(self._rows[self._row]))
-        title = t("t_pending") + " " + str(len(self._rows))
-        return screen.page(title, body, t("f_list"))
-
-    def _row_state(self, seq):
-        state = self.journal.state(seq)
-        if state == R.PENDING:
-            return t("st_wait")
-        if self.journal.refused(seq):
-            return t("st_refund")
-        if state == R.ANSWERED:
-            return t("st_print")
-        return t("st_sync")
-
-    def _totals_lines(self):
-        totals = self.journal.shift_totals()
-        return [
-            t("shift_n", totals["shift"]),
-            t("sales_n", totals["count"]),
-            self._money(totals["amount"]),
-            t("refunds_n", totals["refunds"]),
-            self._money(totals["refunded"]),
-            t("unsynced_n", totals["open"]),
-        ]
-
-    def _status_screen(self):
-        info = self.status() if self.status is not None else {}
-        signal = info.get("signal")
-        battery = info.get("battery")
-        paper = info.get("paper")
-        online = self.sales.link.online()
-        body = [
-            t("i_signal", "-" if signal is None else str(signal) + "/5"),
-            t("i_battery", "-" if battery is None else str(battery) + "%"),
-            t("i_paper", t("paper_" + paper) if paper else "-"),
-            t("i_queue", len(self.journal.open_sales())),
-            self._link_line(online),
-            t("i_version", self.config["firmware"]),
-        ]
-        return screen.page(t("t_status"), body, t("f_back"))
-
-    def _link_line(self, online):
-        problem = self.sales.link_problem()
-        if problem:  # the server refused us (device disabled, bad signature...): say so
-            return t("i_problem", problem)
-        return t("i_online" if online else "i_offline")
-
-
-# Each state's screen function, indexed by the state constants above.
-_STATES = (
-    VendFlow._login,
-    VendFlow._locked,
-    VendFlow._menu,
-    VendFlow._meter_entry,
-    VendFlow._amount_entry,
-    VendFlow._confirm,
-    VendFlow._waiting,
-    VendFlow._printing,
-    VendFlow._done,
-    VendFlow._paper,
-    VendFlow._pending_list,
-    VendFlow._x_report,
-    VendFlow._z_confirm,
-    VendFlow._status,
-    VendFlow._language,
-    VendFlow._message_screen,
-    VendFlow._refused,
-    VendFlow._token_ready,
-)

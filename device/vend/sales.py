@@ -7,7 +7,36 @@ the journal saying what to do next.
 """
 
 from journal import records as R
-from link.interface import answer_problem
+
+
+def answer_problem(answer):
+    """None when an answer dict has the shape link/__init__.py gives, else what is wrong
+    (for logs)."""
+    if not isinstance(answer, dict):
+        return "not a dict"
+    # A list, not a tuple: a tuple constant would hold its strings on the heap.
+    for key in [
+        "receipt",
+        "customer",
+        "tokens",
+        "key_change",
+        "kwh_tenths",
+        "tax",
+        "fixed",
+        "debt",
+    ]:
+        if key not in answer:
+            return "answer has no " + key
+    for key in ["tokens", "key_change"]:
+        for token in answer[key]:
+            if not isinstance(token, str) or len(token) != 20 or not token.isdigit():
+                return key + ": bad token"  # not a 20-digit token
+    if not answer["tokens"]:
+        return "answer has no credit token"
+    for key in ["kwh_tenths", "tax", "fixed", "debt"]:
+        if not isinstance(answer[key], int) or answer[key] < 0:
+            return key + " < 0"  # or not a whole number
+    return None
 
 
 class Sales:
@@ -20,7 +49,7 @@ class Sales:
         self.clock = clock
         self.listener = None  # the flow: on_sale_answered(seq), on_sale_refused(seq)
         self.rejected_answers = 0
-        self._customers = {}  # meter -> customer name from recent answers
+        self.customers = {}  # meter -> customer name from recent answers (the flow shows it)
         link.listener = self
 
     def sale_id(self, seq):
@@ -97,27 +126,13 @@ class Sales:
             if state == R.PRINTED_STATE or (state == R.ANSWERED and self.journal.refused(seq)):
                 self.link.acknowledge(self.sale_id(seq))
 
-    def link_problem(self):
-        """The error code the server last refused us with (None when all is well)."""
-        return getattr(self.link, "problem", None)
-
-    def lookup(self, meter):
-        """Ask the server who the customer behind meter is (answer: on_customer)."""
-        ask = getattr(self.link, "lookup", None)
-        if ask is not None:
-            ask(meter)
-
-    def customer_name(self, meter):
-        """The customer name a recent answer gave for this meter, or None."""
-        return self._customers.get(meter)
-
     def remember_customer(self, meter, name):
         """Keep the customer name an answer gave, to show on the next sale to that meter."""
         if not name:
             return
-        if len(self._customers) >= 16:
-            self._customers = {}  # a small cache: forgetting costs only a name on screen
-        self._customers[meter] = name
+        if len(self.customers) >= 16:
+            self.customers = {}  # a small cache: forgetting costs only a name on screen
+        self.customers[meter] = name
 
     # ---- called by the link ----
 

@@ -47,7 +47,7 @@ class Handheld:
         from drivers.display import Display
         from drivers.modem import Modem
         from drivers.printer import Printer
-        from keypad.scan import Keypad
+        from keypad import Keypad
 
         i2c = machine.I2C(
             board.I2C_ID,

@@ -6,7 +6,7 @@ Test files that must also run under MicroPython import this instead of pytest.
 import os
 import sys
 
-from receipts.styles import DOUBLE_WIDTH, LINE_WIDTH, WIDE_LINE_WIDTH
+from receipts import DOUBLE_WIDTH, LINE_WIDTH, WIDE_LINE_WIDTH
 
 MICROPYTHON = sys.implementation.name == "micropython"
 _counter = [0]

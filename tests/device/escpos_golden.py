@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from receipts.styles import BOLD, CENTER, CUT, DOUBLE_HEIGHT, DOUBLE_WIDTH, FEED, RULE
+from receipts import BOLD, CENTER, CUT, DOUBLE_HEIGHT, DOUBLE_WIDTH, FEED, RULE
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 RECEIPT_HEX = GOLDEN_DIR / "receipt_cp858.hex"

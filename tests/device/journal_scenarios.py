@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from journal import frame
+import journal as frame  # the journal package module: record framing
 from journal import records as R
 from journal.journal import Journal
 
@@ -208,7 +208,7 @@ def sale_records_per_seq(fs: LfsFs) -> dict[int, int]:
         if not name.startswith("s"):
             continue
         with fs.open("/journal/" + name, "rb") as f:
-            reader = frame.RecordReader(f, frame.new_buffer())
+            reader = frame.RecordReader(f, bytearray(frame.MAX_RECORD))
             while (got := reader.next()) is not None:
                 if got[0] == R.SALE:
                     seq = R.sale_seq(got[1])

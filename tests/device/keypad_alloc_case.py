@@ -4,7 +4,7 @@
 import gc
 import time
 
-from keypad.scan import Keypad
+from keypad import Keypad
 
 LAYOUT = "123A456B789C*0#D"
 

@@ -6,7 +6,7 @@ callbacks. Armed with `cut_after=N`, it performs N program/erase operations and 
 real chip does when power drops mid-program), and every later one is dropped too.
 The bytes left in the array are exactly what a rebooted device would find.
 
-`LfsFs` gives the journal the same six calls as device/journal/fs_os.py, with
+`LfsFs` gives the journal the same five calls as device/journal/fs_os.py, with
 MicroPython's semantics ("ab" creates the file; missing files raise OSError(ENOENT)).
 Once the flash is dead every call raises `PowerCut`, which is deliberately not an
 OSError, so code under test cannot mistake a power cut for an ordinary I/O error.

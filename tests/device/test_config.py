@@ -42,7 +42,15 @@ def test_a_good_config_gets_defaults():
     assert cfg["answer_timeout_s"] == 30
     assert cfg["server"] == {}
     assert cfg["printer_codepage"] == "cp858"
+    assert cfg["seq_floor"] == 0  # a new device: its sales start at 1
     assert cfg["vendors"][0]["id"] == "V007"
+
+
+def test_the_sequence_floor_and_the_tls_settings_are_taken():
+    cfg = config.validate(_raw(seq_floor=41))
+    assert cfg["seq_floor"] == 41
+    server = {"host": "broker.example.org", "tls": True, "ca": "/ca.der", "url": "https://x"}
+    assert config.validate(_raw(server=server))["server"] == server
 
 
 def test_missing_and_unknown_fields_are_named():
@@ -67,6 +75,13 @@ def test_wrong_values_say_what_is_wrong():
         (_raw(vendors=[]), "vendors", "at least one"),
         (_raw(server={"hots": "x"}), "server.hots", "unknown field"),
         (_raw(server={"port": "1883"}), "server.port", "wrong type"),
+        (_raw(server={"port": 70000}), "server.port", "wrong type"),
+        (_raw(server={"tls": "yes"}), "server.tls", "wrong type"),
+        (_raw(server={"tls": True, "ca": 7}), "server.ca", "wrong type"),
+        (_raw(seq_floor=-1), "seq_floor", "between 0 and"),
+        (_raw(seq_floor="41"), "seq_floor", "whole number"),
+        (_raw(seq_floor=True), "seq_floor", "whole number"),
+        (_raw(seq_floor=4.0), "seq_floor", "whole number"),
     )
     for raw, field, words in cases:
         got_field, message = _problem(raw)

@@ -6,9 +6,10 @@ from itertools import pairwise
 
 import machine
 import pytest
+from drivers import printer as printer_module
 from drivers.escpos import encode_slip
 from drivers.printer import STATUS_QUERY, NoPrinter, PaperOut, Printer
-from receipts.styles import CENTER, CUT
+from receipts import CENTER, CUT
 
 from host.device_sim.thermal_printer import ThermalPrinter
 
@@ -130,7 +131,19 @@ def test_chunks_are_paced_for_the_wire_and_the_other_tasks_keep_running(uart):
     assert len(between) >= len(body)  # the loop ran between chunks
 
 
-def test_pacing_waits_for_printed_lines_when_they_are_slower_than_the_wire(uart):
+def test_pacing_waits_for_printed_lines_when_they_are_slower_than_the_wire(uart, monkeypatch):
+    ThermalPrinter(uart)  # answers the status requests at once: the only sleeps are pauses
+    pauses = []
+
+    class RecordingAsyncio:
+        Lock = printer_module.asyncio.Lock
+
+        @staticmethod
+        async def sleep_ms(ms):
+            pauses.append(ms)
+
+    monkeypatch.setattr(printer_module, "asyncio", RecordingAsyncio)
     printer = Printer(uart, baud=115200, chunk=64, line_ms=40)
-    assert printer._pause_ms(b"abc\n" * 4) == 160
-    assert printer._pause_ms(b"x" * 64) == 6  # 64 bytes at 115200 baud: 5.6 ms
+    asyncio.run(printer.print_slip(b"abc\n" * 4))
+    asyncio.run(printer.print_slip(b"x" * 64))
+    assert pauses == [160, 6]  # 4 lines of 40 ms; 64 bytes at 115200 baud: 5.6 ms

@@ -1,6 +1,6 @@
 """Numeric entry on the keypad: digits, * to delete (long * clears), # to submit."""
 
-from keypad.entry import CHANGED, EMPTY, FULL, IGNORED, SUBMIT, Entry
+from keypad import CHANGED, EMPTY, FULL, IGNORED, SUBMIT, Entry
 
 
 def _type(entry, keys):

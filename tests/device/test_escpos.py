@@ -1,9 +1,9 @@
 """ESC/POS encoding rules beyond the golden receipt: widths, code pages, hostile text."""
 
+import drivers as charmap  # the character map is the drivers package module
 import pytest
-from drivers import charmap
 from drivers.escpos import encode_slip
-from receipts.styles import BOLD, CENTER, CUT, DOUBLE_WIDTH, FEED, RULE
+from receipts import BOLD, CENTER, CUT, DOUBLE_WIDTH, FEED, RULE
 
 INIT_437 = b"\x1b\x40\x1b\x74\x00"
 

@@ -5,7 +5,7 @@ import sys
 import time
 
 import drivers.printer
-import keypad.scan
+import keypad
 
 from host.device_sim.fakes import asyncio as fake_asyncio
 from host.device_sim.fakes import install as installer
@@ -13,9 +13,9 @@ from host.device_sim.fakes import time as fake_time
 
 
 def test_device_modules_get_the_fakes_of_time_and_asyncio():
-    assert keypad.scan.time is fake_time
+    assert keypad.time is fake_time
     assert drivers.printer.asyncio is fake_asyncio
-    assert installer.is_device_module(keypad.scan)
+    assert installer.is_device_module(keypad)
 
 
 def test_everything_else_keeps_cpythons_modules():

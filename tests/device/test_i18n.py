@@ -3,11 +3,8 @@
 Runs under CPython and under real MicroPython (tests/micropython).
 """
 
-import sys
-
 import i18n
 from casekit import raises
-from i18n import en, fr, sw
 
 
 def _entries(text):
@@ -24,7 +21,7 @@ def _entries(text):
     return table
 
 
-TABLES = {"en": _entries(en.TEXT), "fr": _entries(fr.TEXT), "sw": _entries(sw.TEXT)}
+TABLES = {"en": _entries(i18n.EN), "fr": _entries(i18n.FR), "sw": _entries(i18n.SW)}
 
 
 def _placeholders(text):
@@ -107,15 +104,14 @@ def test_slip_texts_are_printable_on_the_slip():
                     assert ord(ch) < 256, (code, key, ch)  # the printer's Latin code page
 
 
-def test_switching_language_changes_lookups_and_unloads_the_old_table():
+def test_switching_language_changes_lookups():
     try:
         i18n.set_language("fr")
+        assert i18n.language() == "fr"
         assert i18n.t("m_sale") == "1 Vente"
-        assert "i18n.fr" in sys.modules
         i18n.set_language("sw")
         assert i18n.language() == "sw"
         assert i18n.t("m_sale") == "1 Uza"
-        assert "i18n.fr" not in sys.modules
     finally:
         i18n.set_language("en")
     assert i18n.t("m_sale") == "1 Sale"

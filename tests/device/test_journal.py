@@ -4,11 +4,11 @@ Runs under CPython (pytest) and under real MicroPython (tests/micropython), on t
 device's own filesystem wrapper (journal.fs_os.OsFs) over a fresh directory.
 """
 
+import journal as frame  # the journal package module: record framing
 from casekit import fresh_dir, raises
-from journal import ackfile, frame
 from journal import records as R
 from journal.fs_os import OsFs
-from journal.journal import Journal, JournalFull, UnknownSale
+from journal.journal import Journal, JournalFull, UnknownSale, read_ack, write_ack
 
 
 class _BytesFile:
@@ -24,7 +24,7 @@ class _BytesFile:
 
 
 def _read_all(data):
-    reader = frame.RecordReader(_BytesFile(data), frame.new_buffer())
+    reader = frame.RecordReader(_BytesFile(data), bytearray(frame.MAX_RECORD))
     out = []
     while True:
         got = reader.next()
@@ -128,16 +128,16 @@ def test_checksum_is_the_standard_crc32_in_two_halves():
 def test_ack_file_round_trip_missing_and_damaged():
     fs = OsFs()
     directory = fresh_dir()
-    assert ackfile.read(fs, directory) == (ackfile.MISSING, 0, None)
-    ackfile.write(fs, directory, 5, [40, 2, 100, 3, 4500, 0, 0])
-    assert ackfile.read(fs, directory) == (ackfile.OK, 5, [40, 2, 100, 3, 4500, 0, 0])
-    assert ackfile.TMP_NAME not in fs.listdir(directory)
-    with open(directory + "/" + ackfile.NAME, "wb") as f:
+    assert read_ack(fs, directory) == ("missing", 0, None)
+    write_ack(fs, directory, 5, [40, 2, 100, 3, 4500, 0, 0])
+    assert read_ack(fs, directory) == ("ok", 5, [40, 2, 100, 3, 4500, 0, 0])
+    assert "ack.tmp" not in fs.listdir(directory)
+    with open(directory + "/" + "ack", "wb") as f:
         f.write(b"\x05\x00\xac{}")
-    assert ackfile.read(fs, directory)[0] == ackfile.DAMAGED
-    with open(directory + "/" + ackfile.NAME, "wb") as f:
+    assert read_ack(fs, directory)[0] == "damaged"
+    with open(directory + "/" + "ack", "wb") as f:
         f.write(frame.encode(0xAC, b"[3, [1, 2]]"))
-    assert ackfile.read(fs, directory)[0] == ackfile.DAMAGED
+    assert read_ack(fs, directory)[0] == "damaged"
 
 
 # ---- sales and their states ----
@@ -396,14 +396,14 @@ def test_segments_below_the_acknowledged_base_are_deleted_on_boot():
 def test_a_lost_or_damaged_ack_file_falls_back_on_the_segment_headers():
     for damage in (b"", b"\x00\x01garbage"):
         journal, directory = _collected()
-        path = directory + "/journal/" + ackfile.NAME
+        path = directory + "/journal/" + "ack"
         if damage:
             with open(path, "wb") as f:
                 f.write(damage)
         else:
             OsFs().remove(path)
         again = _reopen(directory, 300)
-        assert again.report["ack"] == (ackfile.DAMAGED if damage else ackfile.MISSING)
+        assert again.report["ack"] == ("damaged" if damage else "missing")
         assert again.shift_totals() == journal.shift_totals()
         assert again.next_seq() == journal.next_seq()
 
@@ -414,8 +414,68 @@ def test_numbering_stays_above_sales_whose_segments_are_all_gone():
     for name in fs.listdir(directory + "/journal"):
         if name.startswith("s"):
             fs.remove(directory + "/journal/" + name)
-    let_go = ackfile.read(fs, directory + "/journal")[2][R.SEQ_HI]
+    let_go = read_ack(fs, directory + "/journal")[2][R.SEQ_HI]
     assert let_go > 1
     again = _reopen(directory, 300)
     assert again.held_sales() == []
     assert again.next_seq() == let_go + 1
+
+
+# ---- the sequence floor (config.json "seq_floor": a re-flashed handheld) ----
+
+
+def _booted(directory, seq_floor, segment_max=4096):
+    journal = Journal(OsFs(), directory + "/journal", segment_max)
+    journal.replay(seq_floor)
+    return journal
+
+
+def test_an_empty_journal_numbers_its_sales_above_the_floor():
+    directory = fresh_dir()
+    journal = _booted(directory, 41)  # the server has seen sales up to 41 from this device
+    assert journal.next_seq() == 42
+    assert journal.add_sale(_sale(1)) == 42
+    assert journal.add_sale(_sale(2)) == 43
+    again = _booted(directory, 41)  # power cut, reboot: the same config
+    assert again.held_sales() == [42, 43]
+    assert again.add_sale(_sale(3)) == 44
+
+
+def test_the_floor_never_takes_numbering_backwards():
+    directory = fresh_dir()
+    journal = _booted(directory, 0)
+    for n in range(5):
+        journal.add_sale(_sale(n))
+    assert _booted(directory, 3).next_seq() == 6  # the journal's own mark is higher
+    assert _booted(directory, 9).next_seq() == 10  # the floor is higher
+    # Once a sale above the floor is on flash, a config without the floor (or a lower
+    # one) cannot bring old numbers back either.
+    assert _booted(directory, 9).add_sale(_sale(9)) == 10
+    assert _booted(directory, 0).next_seq() == 11
+
+
+def test_the_floor_is_kept_in_the_totals_segments_and_ack_file_carry():
+    journal, directory = _collected()  # some segments acknowledged and deleted
+    top = journal.next_seq() - 1
+    journal = _booted(directory, top + 100, 300)
+    for n in range(40):  # enough to rotate, collect, and write the ack file again
+        _complete(journal, n)
+    first = top + 101
+    assert journal.held_sales()[-1] == first + 39
+    fs = OsFs()
+    for name in fs.listdir(directory + "/journal"):  # only the ack file left
+        if name.startswith("s"):
+            fs.remove(directory + "/journal/" + name)
+    let_go = read_ack(fs, directory + "/journal")[2][R.SEQ_HI]
+    assert let_go >= first  # the ack file's totals count from above the floor
+    assert _booted(directory, 0, 300).next_seq() == let_go + 1
+
+
+def test_answers_for_sales_at_or_below_the_floor_are_repeats_not_errors():
+    journal = _booted(fresh_dir(), 41)
+    assert journal.state(5) == 0
+    assert journal.add_answer(5, _answer(5)) is False  # the server answering the old life
+    assert journal.add_refusal(41, "meter blocked") is False
+    assert journal.acknowledge(41) is False
+    with raises(UnknownSale, "no sale 42"):
+        journal.sale(42)

@@ -2,9 +2,9 @@
 
 import zlib
 
+import journal as frame  # the journal package module: record framing
 from hypothesis import given
 from hypothesis import strategies as st
-from journal import frame
 
 
 @given(st.binary(max_size=2000), st.binary(max_size=300))

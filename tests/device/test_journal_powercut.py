@@ -12,6 +12,7 @@ again with the dying operation half-done), the device reboots and replays, and t
 
 import pytest
 from journal import records as R
+from journal.journal import Journal
 
 from tests.device.journal_scenarios import (
     Model,
@@ -24,6 +25,7 @@ from tests.device.journal_scenarios import (
     refused_sale,
     run_step,
     run_until_cut,
+    sale_data,
     sale_records_per_seq,
 )
 from tests.device.powercut_fs import PowerCut, blank_image, mount
@@ -203,3 +205,45 @@ def test_acknowledged_sales_let_go_keep_the_shift_totals_and_sequence():
     assert journal.shift_totals()["amount"] == model.totals["amount"]
     assert journal.next_seq() > model.highest_seq_issued
     assert journal.state(journal.last_seq()) == R.ACKED
+
+
+def test_the_seq_floor_holds_through_a_power_cut_at_every_write():
+    """A re-flashed handheld: empty journal, config.json's seq_floor 41 (the server has
+    seen its sales up to 41). A power cut at any write, then a reboot, never lets a sale
+    be numbered at or below the floor, nor a number already handed out be used again;
+    and once a segment is on flash, it holds the floor even for a config without it."""
+    floor = 41
+    image = blank_image()
+    mount(image)  # formatted, nothing journaled yet
+    probe = mount(bytearray(image))
+    start = probe.flash.ops
+    journal = Journal(probe, "/journal", segment_max=SEGMENT_MAX)
+    journal.replay(floor)
+    for n in range(8):
+        journal.add_sale(sale_data(chr(97 + n)))
+    total = probe.flash.ops - start
+    assert total > 8
+    for torn in (False, True):
+        for cut_after in range(total):
+            work = bytearray(image)
+            fs = mount(work)
+            fs.flash.cut_after = fs.flash.ops + cut_after
+            fs.flash.torn = torn
+            handed_out = []
+            try:
+                journal = Journal(fs, "/journal", segment_max=SEGMENT_MAX)
+                journal.replay(floor)
+                for n in range(8):
+                    handed_out.append(journal.add_sale(sale_data(chr(97 + n))))
+            except PowerCut:
+                pass
+            assert all(seq > floor for seq in handed_out)
+            rebooted = Journal(mount(work), "/journal", segment_max=SEGMENT_MAX)
+            rebooted.replay(floor)
+            above = max([floor, *handed_out])
+            assert rebooted.next_seq() > above, f"cut after {cut_after} writes (torn={torn})"
+            assert rebooted.add_sale(sale_data("z")) > above
+            if handed_out:  # a sale on flash: numbering holds without the floor too
+                forgetful = Journal(mount(work), "/journal", segment_max=SEGMENT_MAX)
+                forgetful.replay(0)
+                assert forgetful.next_seq() > above + 1  # above the sale just added too

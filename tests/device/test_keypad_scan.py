@@ -4,7 +4,7 @@ import asyncio
 
 import machine
 import pytest
-from keypad.scan import Keypad
+from keypad import Keypad
 
 from host.device_sim.fakes import time as fake_time
 from host.device_sim.keypad_matrix import KeyMatrix

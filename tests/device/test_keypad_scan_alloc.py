@@ -31,12 +31,12 @@ def test_scanning_and_taking_events_allocates_nothing_under_micropython():
 def test_the_measurement_does_see_an_allocation_in_the_loop():
     # Make the scan allocate (a list per call) and the same measurement must notice.
     patch = (
-        "import keypad.scan\n"
-        "_scan = keypad.scan.Keypad.scan\n"
+        "import keypad\n"
+        "_scan = keypad.Keypad.scan\n"
         "def scan(self, now):\n"
         "    [now]\n"
         "    _scan(self, now)\n"
-        "keypad.scan.Keypad.scan = scan\n"
+        "keypad.Keypad.scan = scan\n"
     )
     allocated, _events = measure(patch)
     assert allocated > 0

@@ -5,10 +5,7 @@ Runs under CPython and under real MicroPython (tests/micropython).
 
 import i18n
 from casekit import printed
-from receipts.layout import pair, wrap
-from receipts.report import shift_slip
-from receipts.slip import pending_slip, token_slip
-from receipts.styles import (
+from receipts import (
     BOLD,
     CENTER,
     CUT,
@@ -18,7 +15,10 @@ from receipts.styles import (
     LINE_WIDTH,
     RULE,
     WIDE_LINE_WIDTH,
+    pair,
+    wrap,
 )
+from receipts.slip import pending_slip, shift_slip, token_slip
 from vendkit import FakeClock
 
 BIG = CENTER | BOLD | DOUBLE_HEIGHT

@@ -101,11 +101,15 @@ def test_cases_pass_under_micropython(module: str):
 
 
 def _scripted_vend_on_cpython(tmp_path: Path) -> dict:
-    """The same scripted vend under CPython (pure modules only), for comparison."""
+    """The same scripted vend under CPython (pure modules only), for comparison.
+
+    MicroPython's const() is the one thing of its own the pure modules use: it is given
+    here as what it is to CPython, the value itself."""
     from bench.bench_device_memory import SCRIPT, parse_output
 
     code = (
-        "import sys\n"
+        "import sys, types\n"
+        "sys.modules['micropython'] = types.SimpleNamespace(const=lambda value: value)\n"
         f"sys.path[:0] = [{str(ROOT / 'device')!r}]\n"
         "DEVICE_MODULES = ['drivers.escpos']\n"
         f"JOURNAL_DIR = {str(tmp_path / 'journal')!r}\n"

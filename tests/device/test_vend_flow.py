@@ -10,7 +10,7 @@ from journal import records as R
 from journal.fs_os import OsFs
 from journal.journal import Journal
 from link.standin import standin_token
-from receipts.styles import DOUBLE_HEIGHT
+from receipts import DOUBLE_HEIGHT
 from vendkit import GOOD_METER, LEGACY_METER, OTHER_METER, PIN, Bench
 
 

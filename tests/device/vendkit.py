@@ -6,11 +6,11 @@ and the ESP32's 2000 epoch.
 """
 
 import config
+import vend as screen  # screen building is in the vend package module
 from casekit import fresh_dir
 from journal.fs_os import OsFs
 from journal.journal import Journal
 from link.standin import StandInServer
-from vend import screen
 from vend.flow import VendFlow
 from vend.pin import pin_hash
 from vend.sales import Sales

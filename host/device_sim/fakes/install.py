@@ -25,6 +25,7 @@ from host.device_sim.fakes import asyncio as fake_asyncio
 from host.device_sim.fakes import framebuf, machine, micropython, network
 from host.device_sim.fakes import gc as fake_gc
 from host.device_sim.fakes import socket as fake_socket
+from host.device_sim.fakes import ssl as fake_ssl
 from host.device_sim.fakes import sys as fake_sys
 from host.device_sim.fakes import time as fake_time
 
@@ -49,6 +50,7 @@ DEVICE_FAKES = {
     "gc": fake_gc,
     "sys": fake_sys,
     "socket": fake_socket,
+    "ssl": fake_ssl,  # TLS over the fake sockets (the link's MQTT and HTTPS)
 }
 
 

@@ -19,6 +19,7 @@ that drops MQTT). `network.lookups` counts DNS lookups.
 import contextlib
 import errno
 import socket as _socket
+import ssl as _ssl
 
 AF_INET = _socket.AF_INET
 SOCK_STREAM = _socket.SOCK_STREAM
@@ -115,7 +116,7 @@ class socket:
         while len(chunks) < size:
             try:
                 got = self._sock.recv(min(size - len(chunks), 65536))
-            except BlockingIOError:
+            except (BlockingIOError, _ssl.SSLWantReadError):  # nothing there (TLS: yet)
                 return bytes(chunks) if chunks else None
             except TimeoutError:
                 raise OSError(errno.ETIMEDOUT, "ETIMEDOUT") from None
