@@ -34,6 +34,12 @@ def registrar_options(command):
         click.option("--server", "server_url", metavar="URL", help="The vending server's URL"),
         click.option("--user", help="Operator who may manage vendors (admin, supervisor)"),
         click.option("--password", envvar="GRIDVEND_PASSWORD", help="[default: asked]"),
+        click.option(
+            "--totp",
+            envvar="GRIDVEND_TOTP",
+            metavar="CODE",
+            help="The operator's TOTP code, if they have a second factor [default: asked]",
+        ),
         click.option("--token", envvar="GRIDVEND_TOKEN", help="An operator's bearer token"),
         click.option(
             "--db", "db_url", metavar="URL", help="On the server machine: its database instead"
@@ -47,6 +53,10 @@ def registrar_options(command):
 
 def ask_password(user: str) -> str:
     return click.prompt(f"password for {user}", hide_input=True)
+
+
+def ask_totp(user: str) -> str:
+    return click.prompt(f"TOTP code for {user}").strip()
 
 
 @device.command("register")
@@ -63,13 +73,17 @@ def register(
     server_url: str | None,
     user: str | None,
     password: str | None,
+    totp: str | None,
     token: str | None,
     db_url: str | None,
     broker_url: str | None,
     store: Path,
 ) -> None:
     """Create the device on the server with a new secret and broker login."""
-    registrar = open_registrar(server_url, db_url, user, password, token, broker_url, ask_password)
+    registrar = open_registrar(
+        server_url, db_url, user, password, token, broker_url, ask_password,
+        totp=totp, ask_totp=ask_totp,
+    )  # fmt: skip
     record = registrar.register(agent, name or new_device_name(), offline_allowance)
     path = save_record(store, record)
     click.echo(record.device_id)

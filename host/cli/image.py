@@ -83,6 +83,7 @@ def build(
     language: str,
     vendor_pin: str | None,
     utility: str,
+    ca_file: Path | None,
     store: Path,
     cache_dir: Path | None,
 ) -> None:
@@ -99,6 +100,7 @@ def build(
         broker_url=broker_url,
         utility=utility,
         vendor_pin=vendor_pin,
+        ca_file=ca_file,
     )
     device_files = build_device_files(record, settings)
     firmware = build_firmware(chip_named(chip).mpy_arch, cache_dir)

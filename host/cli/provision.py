@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from host.cli.device import ask_password, registrar_options
+from host.cli.device import ask_password, ask_totp, registrar_options
 from host.provisioning.console import (
     cache_option,
     chip_option,
@@ -47,7 +47,17 @@ from host.provisioning.verify import VerifyResult
 @click.option("--port", help="One handheld's serial port")
 @click.option("--agent", help="The vendor the handheld sells for")
 @click.option("--name", help="Its device id [default: HH-xxxxxxxx]")
-@click.option("--device", "device_id", help="Use this registered device's record instead")
+@click.option(
+    "--device",
+    "device_id",
+    help="Re-provision this registered device: the server issues it a new secret",
+)
+@click.option(
+    "--keep-secret",
+    is_flag=True,
+    help="With --device: use its stored record as it is, without the server (only for a "
+    "device that has never sold, e.g. a retry after a failed flash)",
+)
 @click.option("--offline-allowance", default="0", show_default=True, help="Major units")
 @click.option(
     "--batch",
@@ -83,6 +93,7 @@ def provision(
     agent: str | None,
     name: str | None,
     device_id: str | None,
+    keep_secret: bool,
     offline_allowance: str,
     batch: Path | None,
     port_glob: str | None,
@@ -93,6 +104,7 @@ def provision(
     server_url: str | None,
     user: str | None,
     password: str | None,
+    totp: str | None,
     token: str | None,
     db_url: str | None,
     broker_url: str | None,
@@ -101,6 +113,7 @@ def provision(
     language: str,
     vendor_pin: str | None,
     utility: str,
+    ca_file: Path | None,
     interactive: bool,
     baud: int,
     connect_attempts: int | None,
@@ -116,6 +129,7 @@ def provision(
         broker_url=broker_url,
         utility=utility,
         vendor_pin=vendor_pin,
+        ca_file=ca_file,
     )
     if batch is None:
         if not port or not (agent or device_id):
@@ -126,11 +140,14 @@ def provision(
         if not port_glob:
             raise click.UsageError("--batch needs --port-glob, e.g. '/dev/ttyUSB*'")
         orders = read_orders(batch, settings)
+    if keep_secret and not device_id:
+        raise click.UsageError("--keep-secret goes with --device")
     registrar = None
-    if not device_id:
+    if not keep_secret:
         registrar = open_registrar(
-            server_url, db_url, user, password, token, broker_url, ask_password
-        )
+            server_url, db_url, user, password, token, broker_url, ask_password,
+            totp=totp, ask_totp=ask_totp,
+        )  # fmt: skip
     bench = Bench(
         registrar,
         firmware,

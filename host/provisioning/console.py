@@ -83,7 +83,7 @@ def cache_option(command: F) -> F:
 
 
 def image_settings_options(command: F, endpoints: bool = True) -> F:
-    """--wifi --apn [--server --broker] --language --vendor-pin --utility."""
+    """--wifi --apn [--server --broker] --language --vendor-pin --utility --ca."""
     options = [
         click.option("--wifi", metavar="SSID:PASS", help="Wi-Fi network the handheld joins"),
         click.option("--apn", help="GPRS access point name of the SIM's operator"),
@@ -108,6 +108,14 @@ def image_settings_options(command: F, endpoints: bool = True) -> F:
         ),
         click.option(
             "--utility", default="gridvend", show_default=True, help="Name printed on slips"
+        ),
+        click.option(
+            "--ca",
+            "ca_file",
+            type=click.Path(dir_okay=False, exists=True, path_type=Path),
+            default=None,
+            help="TLS: the CA certificate (PEM or DER) the handheld checks the server with "
+            "[default: the one registration gave, when the server has TLS]",
         ),
     ]
     for option in reversed(options):

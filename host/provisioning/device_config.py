@@ -8,15 +8,21 @@ the message envelope), the broker credentials, Wi-Fi and the GPRS APN. Secrets s
 link.json so config.json can be shown or compared without exposing them.
 
     config.json  device_id, utility, currency, minor_digits, amount limits, language,
-                 vendors (PIN as salted hash), server {url, host, port, tls, topic_prefix}
+                 vendors (PIN as salted hash), seq_floor (the journal numbers its sales
+                 above it), server {url, host, port, tls, ca, topic_prefix}
     link.json    {"device_id", "secret", "mqtt": {"user", "password"} | null,
                   "wifi": {"ssid", "password"} | null, "apn": str | null}
+    ca.der       with TLS: the CA certificate the handheld checks the server with
+                 (config.json "server": {"tls": true, "ca": "/ca.der"})
 """
 
+import base64
+import binascii
 import json
 import re
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from host.provisioning import firmware_rules
@@ -28,6 +34,7 @@ MQTT_PORTS = {"mqtt": (1883, False), "mqtts": (8883, True)}
 PIN_PATTERN = re.compile(r"[0-9]{4,8}")  # the handheld's PIN entry takes up to 8 digits
 VENDOR_NAME_MAX = 24
 VENDOR_ID_MAX = 16
+CA_FILE = "ca.der"  # in the image's root: the device opens "/ca.der"
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class ImageSettings:
     amount_min: int = 100  # minor units
     amount_max: int = 10_000_000  # minor units
     vendor_pin: str | None = None  # None: generate one
+    ca_file: Path | None = None  # the TLS CA (PEM or DER); overrides the registration's
 
 
 @dataclass(frozen=True)
@@ -52,9 +60,13 @@ class DeviceFiles:
     config_json: bytes
     link_json: bytes
     generated_pin: str | None
+    ca_der: bytes | None = None
 
     def as_files(self) -> dict[str, bytes]:
-        return {"config.json": self.config_json, "link.json": self.link_json}
+        files = {"config.json": self.config_json, "link.json": self.link_json}
+        if self.ca_der is not None:
+            files[CA_FILE] = self.ca_der
+        return files
 
 
 def generate_pin() -> str:
@@ -131,6 +143,17 @@ def build_device_files(record: DeviceRecord, settings: ImageSettings) -> DeviceF
             "no_server",
             "the device would know no server: give --server URL and/or --broker URL",
         )
+    ca_der = _ca(record, settings)
+    if ca_der is not None:
+        if broker_url and not server["tls"]:
+            raise ProvisioningError(
+                "bad_broker",
+                f"broker {broker_url}: with a TLS CA the handheld talks TLS, write mqtts://",
+            )
+        server["tls"] = True
+        server["ca"] = "/" + CA_FILE
+    if not _is_count(record.seq_floor):
+        raise ProvisioningError("bad_record", "the registration record's seq_floor is wrong")
     raw = {
         "device_id": record.device_id,
         "utility": settings.utility,
@@ -149,6 +172,7 @@ def build_device_files(record: DeviceRecord, settings: ImageSettings) -> DeviceF
             }
         ],
         "server": server,
+        "seq_floor": record.seq_floor,
     }
     try:
         firmware_rules.validate_config(raw)
@@ -165,7 +189,25 @@ def build_device_files(record: DeviceRecord, settings: ImageSettings) -> DeviceF
         "wifi": parse_wifi(settings.wifi) if settings.wifi else None,
         "apn": _apn(settings.apn),
     }
-    return DeviceFiles(_json(raw), _json(link), generated)
+    return DeviceFiles(_json(raw), _json(link), generated, ca_der)
+
+
+def _ca(record: DeviceRecord, settings: ImageSettings) -> bytes | None:
+    """The CA certificate for the image, as DER: --ca's file, else the registration's."""
+    from server.link.tls import TlsError, ca_der_from_file, to_der
+
+    try:
+        if settings.ca_file is not None:
+            return ca_der_from_file(settings.ca_file)
+        if record.ca_der_b64:
+            return to_der(base64.b64decode(record.ca_der_b64, validate=True))
+    except (TlsError, binascii.Error) as exc:
+        raise ProvisioningError("bad_ca", f"the TLS CA certificate: {exc}") from None
+    return None
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _secret(secret_hex: str) -> str:

@@ -1,4 +1,5 @@
-"""What registration hands back for one device, and where the technician's laptop keeps it.
+"""What registration (or a secret re-issue) hands back for one device, and where the
+technician's laptop keeps it.
 
 `gridvend device register` stores the record as <store>/<device id>.json (mode 0600:
 it holds the device secret and broker password) so `gridvend image build --device ID`
@@ -31,6 +32,11 @@ class DeviceRecord:
     minor_digits: int
     server_url: str = ""  # the HTTP API the device falls back to
     broker_url: str = ""  # mqtt://host:1883 or mqtts://host:8883
+    # The secret's generation and the highest sale number the server has from the device:
+    # the image's journal numbers its sales above it (config.json "seq_floor").
+    generation: int = 0
+    seq_floor: int = 0
+    ca_der_b64: str = ""  # the server's TLS CA certificate (base64 DER), if it has one
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"

@@ -9,6 +9,12 @@ port before each device is registered, so the common mistakes cost no registrati
 a later step fails, the device's record (with its secret) is kept in the record store
 and the result says how to retry without registering again (`--device ID`).
 
+An order for an already registered device (`--device ID`) re-provisions it: with a
+registrar the server issues it a new secret (a new secret generation) and says the
+highest sale number it has from the device (seq_floor, in the new config.json), so a
+handheld re-flashed with an empty journal never reuses a sale id. Without one, the stored
+record is used as it is: only right for a device that has never sold.
+
 Each device ends as a DeviceResult: ok, the step it reached, one sentence, and what a
 CSV report needs. Nothing here prints; the CLI shows progress from the callbacks.
 """
@@ -162,7 +168,15 @@ class Bench:
             result.stage = "register"
             if on_stage:
                 on_stage("register")
-            if order.device:
+            if order.device and self.registrar is not None:
+                # Re-provisioning: a new secret (generation) and the sale number floor, so
+                # the new image's sale ids are new to the server. Kept at once: the old
+                # record's secret no longer works.
+                record = self.registrar.reissue(order.device)
+                save_record(self.store, record)
+            elif order.device:
+                # The stored record as it is: only for a device that never sold (a retry
+                # after a failed flash), as its seq_floor is the one of its registration.
                 record = load_record(self.store, order.device)
             else:
                 if self.registrar is None:

@@ -7,11 +7,16 @@ Two ways to reach the server, one result (a DeviceRecord):
 - DatabaseRegistrar: the server's own services on its database, for a technician on the
   server machine (needs the master key, as the server does: GRIDVEND_MASTER_KEY_FILE).
 
-Either way the server stores the secret sealed under its master key and returns it once.
-Every failure is a ProvisioningError: server unreachable, unknown vendor, device already
-registered, not allowed, no master key.
+Either way the server stores the secret sealed under its master key and returns it once,
+with the device's secret generation, its `seq_floor` (the highest sale number the server
+has from it) and the server's TLS CA when it has one. `reissue` gives an already
+registered device a new secret the same way (re-provisioning a handheld: its new image
+numbers its sales above seq_floor, and a sale id answered under the old secret is never
+answered again). Every failure is a ProvisioningError: server unreachable, unknown vendor,
+device already registered or not registered, not allowed, no master key.
 """
 
+import base64
 import secrets
 import ssl
 from collections.abc import Callable
@@ -30,6 +35,8 @@ class Registrar(Protocol):
     """Something that can register devices."""
 
     def register(self, agent: str, name: str, offline_allowance: str = "0") -> DeviceRecord: ...
+
+    def reissue(self, name: str) -> DeviceRecord: ...
 
 
 def new_device_name() -> str:
@@ -52,8 +59,14 @@ def _allowance(text: str) -> Decimal:
 def _already(name: str) -> ProvisioningError:
     return ProvisioningError(
         "already_registered",
-        f"device {name} is already registered on the server: give a new --name, or to "
-        "re-flash it keep its old image (re-issuing its secret is `gridvend link secret`)",
+        f"device {name} is already registered on the server: give a new --name, or "
+        f"re-provision it with --device {name} (it gets a new secret)",
+    )
+
+
+def _not_registered(name: str) -> ProvisioningError:
+    return ProvisioningError(
+        "not_registered", f"device {name} is not registered on the server: register it first"
     )
 
 
@@ -80,16 +93,39 @@ class ApiRegistrar:
         password: str,
         broker_url: str = "",
         client: httpx.Client | None = None,
+        *,
+        totp: str | None = None,
+        ask_totp: Callable[[str], str] | None = None,
     ) -> "ApiRegistrar":
-        """Exchange an operator's username and password for a token."""
+        """Exchange an operator's username and password (and TOTP code, when the operator
+        has a second factor: given, or asked for when the server says it is needed) for a
+        token."""
         registrar = cls(server_url, "", broker_url, client)
-        response = registrar._request(
-            "POST", "/api/v1/auth/token", data={"username": user, "password": password}
-        )
-        if response.status_code == 401:
-            raise ProvisioningError(
-                "not_allowed", f"the server at {server_url} refused user {user}'s password"
-            )
+        form = {"username": user, "password": password}
+        if totp:
+            form["totp"] = totp
+        response = registrar._request("POST", "/api/v1/auth/token", data=form)
+        if response.status_code == 401 and _error_code(response) == "totp_required":
+            if totp or ask_totp is None:
+                raise ProvisioningError(
+                    "not_allowed",
+                    f"user {user} has a second factor: give its code with --totp CODE "
+                    "(or $GRIDVEND_TOTP)",
+                )
+            form["totp"] = ask_totp(user)
+            response = registrar._request("POST", "/api/v1/auth/token", data=form)
+        if response.status_code in (401, 429):
+            code = _error_code(response)
+            refused = {
+                "totp_required": f"user {user} needs a TOTP code (--totp CODE)",
+                "wrong_totp_code": f"the TOTP code for user {user} is wrong or too old",
+                "totp_enrolment_required": (
+                    f"user {user} must set up a second factor on the operator pages first"
+                ),
+            }.get(code or "", f"the server at {server_url} refused user {user}'s password")
+            if response.status_code == 429:
+                refused = f"too many failed logins for user {user}: wait and try again"
+            raise ProvisioningError("not_allowed", refused)
         registrar.token = registrar._json(response)["access_token"]
         return registrar
 
@@ -103,7 +139,24 @@ class ApiRegistrar:
             json=body,
             headers={"Authorization": f"Bearer {self.token}"},
         )
-        data = self._json(response, name=name, agent=agent)
+        return self._record(self._json(response, name=name, agent=agent))
+
+    def reissue(self, name: str) -> DeviceRecord:
+        check_device_id(name)
+        response = self._request(
+            "POST",
+            f"/api/v1/devices/{name}/secret",
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+        return self._record(self._json(response, name=name))
+
+    def _record(self, data: dict) -> DeviceRecord:
+        if "seq_floor" not in data:
+            raise ProvisioningError(
+                "server_refused",
+                f"the server at {self.server_url} does not say where the device's sale numbers "
+                "start (seq_floor): update the server before provisioning",
+            )
         return DeviceRecord(
             device_id=data["device"],
             agent_code=data["agent"],
@@ -115,6 +168,9 @@ class ApiRegistrar:
             minor_digits=data["minor_digits"],
             server_url=self.server_url,
             broker_url=self.broker_url,
+            generation=int(data.get("generation", 0)),
+            seq_floor=int(data["seq_floor"]),
+            ca_der_b64=data.get("ca") or "",
         )
 
     def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
@@ -143,6 +199,8 @@ class ApiRegistrar:
         message = data.get("message", "") if isinstance(data, dict) else ""
         if code == "duplicate_device":
             raise _already(name)
+        if code == "device_not_found":
+            raise _not_registered(name)
         if code == "agent_not_found":
             raise ProvisioningError(
                 "agent_not_found",
@@ -176,17 +234,44 @@ class DatabaseRegistrar:
         self.broker_url = broker_url
 
     def register(self, agent: str, name: str, offline_allowance: str = "0") -> DeviceRecord:
+        from server.services import devices
+
+        check_device_id(name)
+        allowance = _allowance(offline_allowance)
+
+        def issue(ctx, actor, device_secrets):
+            minor = ctx.currency.to_minor(allowance, what="offline allowance")
+            return devices.register_device(
+                ctx, actor, agent, name, device_secrets, offline_allowance=minor
+            )
+
+        return self._issue(issue, name, agent)
+
+    def reissue(self, name: str) -> DeviceRecord:
+        from server.services import devices
+
+        check_device_id(name)
+        return self._issue(
+            lambda ctx, actor, device_secrets: devices.issue_secret(
+                ctx, actor, name, device_secrets
+            ),
+            name,
+        )
+
+    def _issue(self, issue: Callable, name: str, agent: str = "") -> DeviceRecord:
         from sqlalchemy.exc import OperationalError
 
         from server.bootstrap import open_context
         from server.cli.common import cli_actor
         from server.domain.errors import DomainError
         from server.link.device_secrets import DeviceSecrets
+        from server.link.tls import TlsError, ca_from_environment
         from server.security.master_key import MasterKeyError
-        from server.services import agents, devices
 
-        check_device_id(name)
-        allowance = _allowance(offline_allowance)
+        try:
+            ca = ca_from_environment()
+        except TlsError as exc:
+            raise ProvisioningError("bad_ca", f"$GRIDVEND_TLS_CA_FILE: {exc}") from None
         try:
             device_secrets = DeviceSecrets.from_environment()
             ctx = open_context(self.db_url, need_keys=True)
@@ -199,16 +284,12 @@ class DatabaseRegistrar:
             ) from None
         except DomainError as exc:
             raise ProvisioningError("server_refused", exc.message) from None
-        actor = cli_actor()
         try:
-            view = agents.get_agent(ctx, actor, agent)
-            minor = ctx.currency.to_minor(allowance, what="offline allowance")
-            device = agents.add_device(ctx, actor, agent, name, offline_allowance=minor)
-            issued = devices.issue_secret(ctx, actor, device.name, device_secrets)
+            issued = issue(ctx, cli_actor(), device_secrets)
             return DeviceRecord(
                 device_id=issued.device,
-                agent_code=view.code,
-                agent_name=view.name,
+                agent_code=issued.agent_code,
+                agent_name=issued.agent_name,
                 secret_hex=issued.secret_hex,
                 broker_user=issued.broker_user,
                 broker_password=issued.broker_password,
@@ -216,10 +297,15 @@ class DatabaseRegistrar:
                 minor_digits=ctx.currency.minor_unit,
                 server_url=self.server_url,
                 broker_url=self.broker_url,
+                generation=issued.generation,
+                seq_floor=issued.seq_floor,
+                ca_der_b64=base64.b64encode(ca).decode() if ca else "",
             )
         except DomainError as exc:
             if exc.code == "duplicate_device":
                 raise _already(name) from None
+            if exc.code == "device_not_found":
+                raise _not_registered(name) from None
             if exc.code == "agent_not_found":
                 raise ProvisioningError(
                     "agent_not_found", f"vendor {agent} does not exist on the server"
@@ -237,6 +323,9 @@ def open_registrar(
     token: str | None = None,
     broker_url: str | None = None,
     ask_password: Callable[[str], str] | None = None,
+    *,
+    totp: str | None = None,
+    ask_totp: Callable[[str], str] | None = None,
 ) -> Registrar:
     """The registrar the command line asks for: --db (this machine) or --server (its API)."""
     if db_url:
@@ -259,4 +348,16 @@ def open_registrar(
         if ask_password is None:
             raise ProvisioningError("not_allowed", f"no password for user {user}")
         password = ask_password(user)
-    return ApiRegistrar.log_in(server_url, user, password, broker_url or "")
+    return ApiRegistrar.log_in(
+        server_url, user, password, broker_url or "", totp=totp, ask_totp=ask_totp
+    )
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    """The `code` of a JSON error answer, if it is one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None

@@ -6,13 +6,14 @@ import os
 import signal
 import socket
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import click
 from rich.table import Table
 
 from server.cli.common import clear_errors, cli_actor, console, db_option, money, open_services
-from server.link import broker_files
+from server.link import broker_files, prune
 from server.link.device_secrets import DeviceSecrets
 from server.link.mqtt_bridge import BrokerAddress, MqttBridge
 from server.link.processor import LinkProcessor
@@ -41,6 +42,26 @@ def link() -> None:
 )
 @click.option("--client-id", default=None, help="Unique per process [default: host-pid]")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--broker-ca",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Connect with TLS, checking the broker against this CA (ca.pem of `broker certs`)",
+)
+@click.option(
+    "--prune-every",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Hours between prunings of the message log (0: never)",
+)
+@click.option(
+    "--keep-days",
+    default=float(prune.DEFAULT_KEEP_DAYS),
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Pruning keeps messages younger than this",
+)
 @clear_errors
 def serve(
     db_url: str,
@@ -50,29 +71,44 @@ def serve(
     password_file: Path,
     client_id: str | None,
     workers: int,
+    broker_ca: Path | None,
+    prune_every: float,
+    keep_days: float,
 ) -> None:
     """Serve the handhelds over MQTT until stopped (Ctrl-C or SIGTERM). Run one per server
-    process: they share the uplinks through a shared subscription. Needs the master key."""
+    process: they share the uplinks through a shared subscription. Needs the master key.
+    Also prunes the message log (see `gridvend link prune`) every --prune-every hours."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     ctx = open_services(db_url, need_keys=True)
     password = password_file.read_text().strip() if password_file.exists() else None
     processor = LinkProcessor(ctx, DeviceSecrets.from_environment())
+    ca_file = str(broker_ca) if broker_ca is not None else None
     bridge = MqttBridge(
         processor,
-        BrokerAddress(broker_host, broker_port, user, password),
+        BrokerAddress(broker_host, broker_port, user, password, ca_file=ca_file),
         client_id=client_id or f"gridvend-{socket.gethostname()}-{os.getpid()}",
         workers=workers,
     )
+    pruner = None
+    if prune_every > 0:
+        pruner = prune.Pruner(
+            ctx, cli_actor(), keep=timedelta(days=keep_days), every_s=prune_every * 3600
+        )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     bridge.start()
-    console.print(f"gridvend link: MQTT bridge to {broker_host}:{broker_port} as {user}")
+    if pruner is not None:
+        pruner.start()
+    over = " over TLS" if ca_file else ""
+    console.print(f"gridvend link: MQTT bridge to {broker_host}:{broker_port} as {user}{over}")
     try:
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
         pass
     finally:
+        if pruner is not None:
+            pruner.stop()
         bridge.stop()
         ctx.dispose()
 
@@ -98,11 +134,17 @@ def secret(db_url: str, device: str, as_json: bool) -> None:
                     "secret": issued.secret_hex,
                     "broker_user": issued.broker_user,
                     "broker_password": issued.broker_password,
+                    "generation": issued.generation,
+                    "seq_floor": issued.seq_floor,
                 }
             )
         )
         return
     console.print(f"device {issued.device}: secret {issued.secret_hex}")
+    console.print(
+        f"generation {issued.generation}; its journal must number sales above "
+        f'{issued.seq_floor} (config.json "seq_floor": {issued.seq_floor})'
+    )
     console.print("shown once: put it in the device's link settings now")
 
 
@@ -122,6 +164,44 @@ def allowance(db_url: str, device: str, amount: str) -> None:
     console.print(
         f"device {view.device}: allowance {fmt(view.allowance)}, reserved {fmt(view.held)}"
     )
+
+
+@link.command("release")
+@db_option
+@click.argument("device")
+@clear_errors
+def release(db_url: str, device: str) -> None:
+    """Give a disabled DEVICE's whole offline reserve back to its vendor's float (a device
+    that will not come back): its offline sales not yet synced are then not honoured."""
+    ctx = open_services(db_url)
+    try:
+        view = offline.release(ctx, cli_actor(), device)
+        fmt = ctx.currency.format
+    finally:
+        ctx.dispose()
+    console.print(f"device {view.device}: reserve released; it holds {fmt(view.held)}")
+
+
+@link.command("prune")
+@db_option
+@click.option(
+    "--older-than",
+    "days",
+    required=True,
+    type=click.FloatRange(0),
+    help="Days: prune messages older than this that no device needs any more",
+)
+@clear_errors
+def prune_command(db_url: str, days: float) -> None:
+    """Delete old rows of the message log: refused messages, those of replaced secrets, and
+    those no device needs (undelivered downlinks and recent uplinks stay; sale outcomes are
+    not messages and are never pruned)."""
+    ctx = open_services(db_url)
+    try:
+        gone = prune.prune(ctx, cli_actor(), timedelta(days=days))
+    finally:
+        ctx.dispose()
+    console.print(f"pruned {gone} message(s) older than {days:g} day(s)")
 
 
 @link.command("reserve")

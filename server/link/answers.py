@@ -1,4 +1,4 @@
-"""A sale's outcome as the handheld's answer dict (device/link/interface.py states it)."""
+"""A sale's outcome as the handheld's answer dict (device/link/__init__.py describes it)."""
 
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,9 @@ REFUSAL_TEXTS = {
     "key_expired": "meter key expired",
     "token_refused": "token not possible",
     "request_id_conflict": "sale id reused",
+    # A re-flashed handheld sent a sale id answered before its new secret: never replayed.
+    "sale_id_reused": "call support: sale id",
+    "device_disabled": "device disabled",
 }
 
 

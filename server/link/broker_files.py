@@ -7,7 +7,8 @@
   a handheld named by its device id, which may only publish gridvend/<id>/up and read
   gridvend/<id>/down;
 - a configuration with two listeners: one for handhelds, where the client id is forced to
-  the user name (no device can take over another's session), and a local one for servers.
+  the user name (no device can take over another's session), and a local one for servers;
+  with TLS files (server/link/tls.py), the handhelds' listener speaks TLS.
 """
 
 import base64
@@ -57,13 +58,35 @@ def acl_file(server_user: str = SERVER_USER) -> str:
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """The TLS listener's files: the CA certificate, the server certificate and its key
+    (`gridvend broker certs` writes them: ca.pem, server.pem, server.key)."""
+
+    cafile: Path
+    certfile: Path
+    keyfile: Path
+
+    @classmethod
+    def in_dir(cls, folder: Path) -> "TlsFiles":
+        return cls(folder / "ca.pem", folder / "server.pem", folder / "server.key")
+
+
+@dataclass(frozen=True)
 class Listeners:
-    """Where the broker listens: handhelds on one port, server processes on a local one."""
+    """Where the broker listens: handhelds on one port, server processes on a local one.
+
+    With `tls`, the handhelds' listener speaks TLS only (port 8883 by convention), and
+    `plain_device_port` may keep a plain one beside it while handhelds move over; the
+    server processes' listener stays plain on the loopback unless `server_tls` (then a
+    server process elsewhere can reach it: bind it wider with `server_bind`)."""
 
     device_port: int = 1883
     device_bind: str = "0.0.0.0"
     server_port: int = 1884
     server_bind: str = "127.0.0.1"
+    tls: TlsFiles | None = None
+    server_tls: bool = False
+    plain_device_port: int | None = None
 
 
 def mosquitto_conf(
@@ -72,7 +95,10 @@ def mosquitto_conf(
     """A mosquitto.conf using the two files, with persistence (sessions and queued
     messages survive a broker restart)."""
     listeners = listeners or Listeners()
-    return (
+    if listeners.server_tls and listeners.tls is None:
+        raise ValueError("a TLS listener for the server processes needs the TLS files")
+    tls = _tls_lines(listeners.tls) if listeners.tls is not None else ""
+    text = (
         "# Written by `gridvend broker config`.\n"
         "per_listener_settings false\n"
         "allow_anonymous false\n"
@@ -87,7 +113,26 @@ def mosquitto_conf(
         "# Handhelds: the client id is forced to the user name (the device id).\n"
         f"listener {listeners.device_port} {listeners.device_bind}\n"
         "use_username_as_clientid true\n"
-        "\n"
-        "# Server processes, each with its own client id.\n"
+        f"{tls}"
+    )
+    if listeners.plain_device_port is not None:
+        text += (
+            "\n# Handhelds without TLS yet (plain MQTT), the same rules.\n"
+            f"listener {listeners.plain_device_port} {listeners.device_bind}\n"
+            "use_username_as_clientid true\n"
+        )
+    text += (
+        "\n# Server processes, each with its own client id.\n"
         f"listener {listeners.server_port} {listeners.server_bind}\n"
+    )
+    if listeners.server_tls:
+        text += tls
+    return text
+
+
+def _tls_lines(files: TlsFiles) -> str:
+    return (
+        f"cafile {files.cafile.resolve()}\n"
+        f"certfile {files.certfile.resolve()}\n"
+        f"keyfile {files.keyfile.resolve()}\n"
     )

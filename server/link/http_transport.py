@@ -79,7 +79,9 @@ async def uplink(request: Request) -> Response:
     handled = await run_in_threadpool(processor.handle, data)
     if handled.poll is not None and handled.device_id is not None:
         after, wait = handled.poll
-        handled.wires = await _wait_for_downlinks(processor, handled.device_id, after, wait)
+        handled.wires = await _wait_for_downlinks(
+            processor, handled.device_id, handled.generation, after, wait
+        )
     return _answer(handled)
 
 
@@ -96,19 +98,22 @@ async def _body(request: Request) -> bytes | None:
 
 
 async def _wait_for_downlinks(
-    processor: LinkProcessor, device_id: int, after: int, wait_s: int
+    processor: LinkProcessor, device_id: int, generation: int, after: int, wait_s: int
 ) -> list[bytes]:
     deadline = time.monotonic() + wait_s
     while True:
-        found = await run_in_threadpool(_downlinks_after, processor, device_id, after)
+        found = await run_in_threadpool(_downlinks_after, processor, device_id, generation, after)
         if found or time.monotonic() >= deadline:
             return found
         await asyncio.sleep(POLL_STEP_S)
 
 
-def _downlinks_after(processor: LinkProcessor, device_id: int, after: int) -> list[bytes]:
+def _downlinks_after(
+    processor: LinkProcessor, device_id: int, generation: int, after: int
+) -> list[bytes]:
     def work(uow: UnitOfWork) -> list[bytes]:
-        rows = DeviceLinkRepository(uow.session).outbound_after(device_id, after, POLL_BATCH)
+        links = DeviceLinkRepository(uow.session)
+        rows = links.outbound_after(device_id, after, POLL_BATCH, generation)
         return [payload.encode() for _, payload in rows]
 
     return processor.ctx.transaction(work, read_only=True)

@@ -23,6 +23,7 @@ from server.link.errors import LinkError
 MAX_BATCH = 50
 MAX_ACKS = 100
 MAX_POLL_WAIT_S = 30
+MAX_SALE_SEQ = 2**53  # a journal number fits the database's BIGINT (and a JS number)
 UPLINK_TYPES = ("hello", "sale", "batch", "ack", "lookup", "config", "time", "poll")
 
 
@@ -155,6 +156,7 @@ def _sale_id(device: str, value: object, where: str) -> str:
         or not value.startswith(prefix)
         or not value[len(prefix) :].isdigit()
         or not value[len(prefix) :].isascii()
+        or int(value[len(prefix) :]) > MAX_SALE_SEQ
     ):
         raise LinkError("bad_body", f"{where}: this device's sale id ({prefix}<number>)")
     return value

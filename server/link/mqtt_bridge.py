@@ -41,6 +41,7 @@ class BrokerAddress:
     username: str | None = None
     password: str | None = None
     keepalive_s: int = 30
+    ca_file: str | None = None  # TLS, checking the broker's certificate against this CA
 
 
 class MqttBridge:
@@ -78,6 +79,9 @@ class MqttBridge:
         )
         if broker.username is not None:
             self._client.username_pw_set(broker.username, broker.password)
+        if broker.ca_file is not None:
+            # TLS with the installation's CA; the broker's name must be in its certificate.
+            self._client.tls_set(ca_certs=broker.ca_file)
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         self._client.max_queued_messages_set(0)  # answers wait in memory while reconnecting
         self._client.on_connect = self._on_connect

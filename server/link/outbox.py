@@ -34,6 +34,7 @@ class Inbound:
     kind: str
     payload: str
     status: str | None = None  # a hello's status, as JSON
+    out_seen: int | None = None  # a downlink seq it shows the device holds (poll, "off")
 
 
 def error_reply(code: str, re: int) -> Reply:
@@ -73,6 +74,8 @@ def send(
                 inbound.payload,
                 now,
                 inbound.status,
+                generation=device.secret_generation,
+                out_seen=inbound.out_seen,
             )
         wires = []
         for reply in replies:
@@ -82,7 +85,15 @@ def send(
                 body["off"] = list(offline.snapshot(ctx, uow, device.id, seq))
             envelope = Envelope(device.name, seq, int(now.timestamp()), reply.kind, body)
             wire = envelope.sign(secret).to_wire()
-            links.record_outbound(device.id, device.name, seq, reply.kind, wire.decode(), now)
+            links.record_outbound(
+                device.id,
+                device.name,
+                seq,
+                reply.kind,
+                wire.decode(),
+                now,
+                generation=device.secret_generation,
+            )
             wires.append(wire)
         uow.commit()
         return wires

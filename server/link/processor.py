@@ -2,8 +2,9 @@
 
 The MQTT bridge and the HTTP transport both call `LinkProcessor.handle`. In order:
 size and shape (envelope.parse), the topic matches the claimed device, the device is known
-and has a secret, the MAC verifies, the device is enabled, the type is known, the sequence
-number is new; then the body is checked and the services run. Anything refused is logged
+and has a secret, the MAC verifies, the device is enabled (a disabled one may still sync its
+queued sales and acknowledge them), the type is known, the sequence number is new under the
+device's current secret; then the body is checked and the services run. Anything refused is logged
 (Python log, and the message log when the device is known) and answered with an error code
 the handheld can show; nothing a device sends can crash the process.
 
@@ -40,6 +41,10 @@ from server.storage.unit_of_work import UnitOfWork
 log = logging.getLogger("gridvend.link")
 
 REPLAY_WINDOW = 4096  # uplinks this far below the highest accepted are refused unread
+# What a disabled device may still send: its queued sales (those it took offline before it
+# was disabled are honoured from its reserve, services/device_sales.py) and their
+# acknowledgements (whose offline report lets its reserve go back to the float).
+WHILE_DISABLED = ("sale", "batch", "ack")
 _LOGGED_PAYLOAD = 2048  # how much of a refused message the log keeps
 
 
@@ -53,6 +58,7 @@ class Handled:
     poll: tuple[int, int] | None = None
     device_id: int | None = None
     error: str | None = None  # the refusal code, when the uplink was refused
+    generation: int = 0  # the device's secret generation the uplink was signed under
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,7 @@ class LinkProcessor:
         except Exception as exc:
             self._log_failure(device.name, envelope, exc)
             return Handled(device.name, device_id=device.id, error="server_busy")
-        return Handled(device.name, wires, poll, device.id)
+        return Handled(device.name, wires, poll, device.id, generation=device.secret_generation)
 
     def push_config(self, name: str) -> list[bytes]:
         """Make a config downlink for a device now (its allowance or settings changed): it
@@ -153,23 +159,23 @@ class LinkProcessor:
             exc = LinkError("bad_mac", name)
             self._reject(device.id, name, envelope.kind, exc, data)
             raise self._unsigned(name, exc.code, envelope.seq)
-        if not device.enabled:
+        if not device.enabled and envelope.kind not in WHILE_DISABLED:
             exc = LinkError("device_disabled", name)
         elif envelope.kind not in messages.UPLINK_TYPES:
             exc = LinkError("unknown_type", envelope.kind)
-        elif not self._fresh(device.id, envelope.seq):
+        elif not self._fresh(device.id, device.secret_generation, envelope.seq):
             exc = LinkError("replayed", f"seq {envelope.seq}")
         else:
             return _Verified(device, secret, envelope)
         self._reject(device.id, name, envelope.kind, exc, data)
         raise _Refused(self._signed_error(device, secret, exc.code, envelope.seq))
 
-    def _fresh(self, device_id: int, seq: int) -> bool:
+    def _fresh(self, device_id: int, generation: int, seq: int) -> bool:
         def work(uow: UnitOfWork) -> bool:
             links = DeviceLinkRepository(uow.session)
             if seq <= links.in_seq_hi(device_id) - REPLAY_WINDOW:
                 return False
-            return not links.seen_inbound(device_id, seq)
+            return not links.seen_inbound(device_id, generation, seq)
 
         return self.ctx.transaction(work, read_only=True)
 
@@ -188,12 +194,14 @@ class LinkProcessor:
             status = messages.hello_status(body)
             report = messages.offline_report(body)
             self._offline_upkeep(device, report)
-            inbound = Inbound(envelope.seq, kind, payload, json.dumps(status, sort_keys=True))
+            status_json = json.dumps(status, sort_keys=True)
+            inbound = Inbound(envelope.seq, kind, payload, status_json, _seen(report))
             return [self._config(device)], inbound, None
         if kind == "ack":
             ids = messages.ack_ids(device.name, body)
             report = messages.offline_report(body)
             self._acknowledge(device, ids, report)
+            inbound = Inbound(envelope.seq, kind, payload, out_seen=_seen(report))
             return [Reply("ack", {"ids": ids})], inbound, None
         if kind == "lookup":
             meter = messages.lookup_meter(body)
@@ -205,7 +213,8 @@ class LinkProcessor:
             return [self._config(device)], inbound, None
         if kind == "time":
             return [Reply("time", {"now": outbox.unix_now(self.ctx)})], inbound, None
-        return [], inbound, messages.poll_window(body)  # "poll": the HTTP transport waits
+        after, wait = messages.poll_window(body)  # "poll": the HTTP transport waits
+        return [], Inbound(envelope.seq, kind, payload, out_seen=after), (after, wait)
 
     def _sales(
         self, device: Device, envelope: Envelope, orders: list[messages.SaleOrder]
@@ -217,6 +226,8 @@ class LinkProcessor:
                 outcome = device_sales.sell(self.ctx, device, order)
             except DomainError as exc:  # not a final answer (vending key missing...)
                 trouble = exc
+                if exc.code == "device_disabled":
+                    continue  # it stays queued on the handheld; the sales after it may not
                 break
             self._fault("sold")
             results.append(self._result_item(outcome, order))
@@ -227,7 +238,8 @@ class LinkProcessor:
         replies = [Reply("result", {"results": results}, snapshot=True)] if results else []
         if trouble is not None:
             log.warning("device %s: sale stopped (%s); it will be sent again", device.name, trouble)
-            replies.append(outbox.error_reply("server_busy", envelope.seq))
+            code = trouble.code if trouble.code == "device_disabled" else "server_busy"
+            replies.append(outbox.error_reply(code, envelope.seq))
         return replies
 
     def _result_item(self, outcome: SaleOutcome, order: messages.SaleOrder) -> dict[str, Any]:
@@ -373,6 +385,11 @@ class LinkProcessor:
                 type(exc).__name__,
                 exc_info=exc,
             )
+
+
+def _seen(report: messages.OfflineReport | None) -> int | None:
+    # The snapshot a device reports came in a downlink it holds.
+    return report.seq if report is not None else None
 
 
 class _Refused(Exception):

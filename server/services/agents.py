@@ -12,6 +12,7 @@ from server.services import audit_trail
 from server.services.context import Actor, ServiceContext
 from server.services.snapshots import snapshot
 from server.services.text_fields import text_field
+from server.storage.repositories.device_link import OfflineReserveRepository
 from server.storage.schema import Agent, Device
 from server.storage.unit_of_work import UnitOfWork
 
@@ -231,6 +232,14 @@ def set_status(ctx: ServiceContext, actor: Actor, code: str, status: str) -> Age
         raise InvalidInput("invalid_status", f"status {status!r}: expected one of {AGENT_STATUSES}")
 
     def work(uow: UnitOfWork) -> AgentView:
+        # Its handhelds' offline cutoff first (lock order: reserves, then the vendor): while
+        # not active, offline sales taken before now are still honoured, none after.
+        handhelds = uow.devices.of_agent(agent_by_code(uow, code).id)
+        reserves = OfflineReserveRepository(uow.session)
+        if status == "active":
+            reserves.clear_cutoff([d.id for d in handhelds if d.enabled])
+        else:
+            reserves.mark_cutoff([d.id for d in handhelds], ctx.now())
         agent = _locked(uow, code)
         before = snapshot(agent, AGENT_FIELDS)
         agent.status = status
@@ -295,39 +304,55 @@ def statement(
 def add_device(
     ctx: ServiceContext, actor: Actor, code: str, name: str, *, offline_allowance: int = 0
 ) -> Device:
-    """Register a handheld for a vendor (the device link work adds its secret)."""
-    actor.require(Permission.MANAGE_AGENTS)
-    name = text_field(name, "device name", max_length=64)
-    if not 0 <= offline_allowance <= MAX_MINOR:
-        raise InvalidInput("invalid_amount", "offline allowance cannot be negative")
+    """Register a handheld for a vendor, without a secret yet (devices.register_device
+    registers one with its secret, in one transaction)."""
 
     def work(uow: UnitOfWork) -> Device:
-        agent = agent_by_code(uow, code)
-        if uow.devices.by_name(name.strip()) is not None:
-            raise Conflict("duplicate_device", f"device {name} already exists")
-        device = uow.devices.add(
-            Device(
-                agent_id=agent.id,
-                name=name.strip(),
-                enabled=True,
-                offline_allowance=offline_allowance,
-                secret=None,
-                created_at=ctx.now(),
-            )
-        )
-        audit_trail.record(
-            ctx,
-            uow,
-            actor,
-            "device.add",
-            "device",
-            device.name,
-            after={"agent": agent.code, "offline_allowance": offline_allowance},
-        )
+        device = new_device(ctx, uow, actor, code, name, offline_allowance=offline_allowance)
         uow.commit()
         return device
 
     return ctx.transaction(work)
+
+
+def new_device(
+    ctx: ServiceContext,
+    uow: UnitOfWork,
+    actor: Actor,
+    code: str,
+    name: str,
+    *,
+    offline_allowance: int = 0,
+) -> Device:
+    """Add a handheld for a vendor in the caller's transaction (nothing committed)."""
+    actor.require(Permission.MANAGE_AGENTS)
+    name = text_field(name, "device name", max_length=64)
+    if not 0 <= offline_allowance <= MAX_MINOR:
+        raise InvalidInput("invalid_amount", "offline allowance cannot be negative")
+    agent = agent_by_code(uow, code)
+    if uow.devices.by_name(name.strip()) is not None:
+        raise Conflict("duplicate_device", f"device {name} already exists")
+    device = uow.devices.add(
+        Device(
+            agent_id=agent.id,
+            name=name.strip(),
+            enabled=True,
+            offline_allowance=offline_allowance,
+            secret=None,
+            secret_generation=0,
+            created_at=ctx.now(),
+        )
+    )
+    audit_trail.record(
+        ctx,
+        uow,
+        actor,
+        "device.add",
+        "device",
+        device.name,
+        after={"agent": agent.code, "offline_allowance": offline_allowance},
+    )
+    return device
 
 
 def _locked(uow: UnitOfWork, code: str) -> Agent:

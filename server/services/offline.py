@@ -18,7 +18,7 @@ and syncing never refuses one for money.
 from dataclasses import dataclass
 
 from server.domain import ledger
-from server.domain.errors import InvalidInput
+from server.domain.errors import Conflict, InvalidInput
 from server.domain.ledger import JournalEntry, Posting
 from server.domain.money import MAX_MINOR
 from server.domain.roles import Permission
@@ -219,6 +219,44 @@ def set_allowance(ctx: ServiceContext, actor: Actor, name: str, amount: int) -> 
             before=before,
             after={"offline_allowance": amount},
         )
+        uow.commit()
+        return view(uow, device)
+
+    return ctx.transaction(work)
+
+
+def release(ctx: ServiceContext, actor: Actor, name: str) -> ReserveView:
+    """Give a disabled handheld's whole reserve back to its vendor's float, for a device that
+    will not come back (stolen, broken): the money held for offline sales it may still owe
+    goes back, and those sales are no longer honoured (they stay queued on it)."""
+    actor.require(Permission.SET_LIMIT)
+
+    def work(uow: UnitOfWork) -> ReserveView:
+        device = device_by_name(uow, name)
+        if device.enabled:
+            raise Conflict(
+                "device_enabled",
+                f"device {device.name} is enabled: lower its allowance instead, or disable it",
+            )
+        now = ctx.now()
+        reserve = OfflineReserveRepository(uow.session).for_update(device.id, now)
+        held = reserve.granted - reserve.spent
+        if held > 0:
+            uow.agents.credit(device.agent_id, held)
+            uow.ledger.open_accounts([reserve_account(device.id)])
+            uow.ledger.post(
+                release_entry(device.id, device.agent_id, held, f"{device.name}: reserve released"),
+                actor=actor.ref,
+                at=now,
+            )
+        reserve.granted = reserve.spent
+        reserve.ceiling = reserve.spent
+        reserve.updated_at = now
+        uow.session.flush()
+        audit_trail.record(
+            ctx, uow, actor, "device.reserve_release", "device", device.name,
+            after={"released": held},
+        )  # fmt: skip
         uow.commit()
         return view(uow, device)
 

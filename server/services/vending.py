@@ -142,6 +142,7 @@ def _vend(
     request: VendRequest,
     pan: str,
     request_hash: str,
+    vendor_stopped_ok: bool = False,
 ) -> Receipt:
     # Lock order, everywhere: meter, then customer, then agent. No deadlock cycles. The
     # meter is read with the sale this request id already made, if any, in one round trip.
@@ -240,7 +241,9 @@ def _vend(
         uow.customers.change_debt(target.customer_id, -split.debt_recovered)
     # The float last: its row is every sale's hot spot, so it stays locked only for the
     # debit, the balance noted on the sale, and the commit.
-    debited = uow.agents.debit_for_sale(split.amount, agent.id)
+    debited = uow.agents.debit_for_sale(
+        split.amount, agent.id, any_status=vendor_stopped_ok and actor.agent_id is not None
+    )
     if debited is None:
         raise _refusal(ctx, uow, agent.id, split.amount)
     balance, agent_code = debited
@@ -363,10 +366,14 @@ def vend_in_transaction(
     request: VendRequest,
     pan: str,
     request_hash: str,
+    *,
+    vendor_stopped_ok: bool = False,
 ) -> Receipt:
     """The vend in the caller's unit of work (what `vend` runs in its own): a repeat of the
     request id replays its receipt; otherwise it sells and COMMITS the unit of work, with
     whatever the caller wrote in it before. Raises the vend's refusals like `vend`.
     `actor.require(Permission.VEND)` is the caller's to check; `pan` and `request_hash`
-    come from `validate_request`."""
-    return _vend(ctx, uow, actor, request, pan, request_hash)
+    come from `validate_request`. `vendor_stopped_ok` debits the caller's own vendor even
+    when it is no longer active: for a sale the caller has established was paid for before
+    the vendor was stopped (an offline sale honoured from its device's reserve)."""
+    return _vend(ctx, uow, actor, request, pan, request_hash, vendor_stopped_ok)

@@ -53,20 +53,23 @@ class LinkWorld:
         allowance: int = 0,
         float_minor: int = 10_000_000,
         credit_limit: int = 0,
+        tls_dir: Path | None = None,
     ) -> "LinkWorld":
+        """With `tls_dir` (`gridvend broker certs`' files) the handhelds' listener is TLS;
+        the server processes' stays plain on the loopback."""
         ctx = open_context(db_url, master_key=master_key)
         built = world.build(ctx, admin, float_minor=float_minor, credit_limit=credit_limit)
         secrets = DeviceSecrets(master_key)
         made = cls(db_url, master_key, admin, ctx, [built.meter, built.meter_b])
         for name in names:
-            agents.add_device(ctx, admin, "AG1", name)
-            issued = devices.issue_secret(ctx, admin, name, secrets)
+            issued = devices.register_device(ctx, admin, "AG1", name, secrets)
             if allowance:
                 offline.set_allowance(ctx, admin, name, allowance)
             made.handhelds[name] = Registered(name, bytes.fromhex(issued.secret_hex))
         made.initial_float = float_minor
         made.broker = Mosquitto(
-            {h.name: broker_password(h.secret) for h in made.handhelds.values()}
+            {h.name: broker_password(h.secret) for h in made.handhelds.values()},
+            tls_dir=tls_dir,
         )
         made.broker.start()
         return made

@@ -15,7 +15,7 @@ from journal import records as R
 from journal.fs_os import OsFs
 from journal.journal import Journal
 from link import manager as link_manager
-from link.bearer import HostNetwork
+from link.bearer import Bearer
 from link.manager import LinkManager
 from link.state import LinkState
 from vend.sales import Sales
@@ -62,7 +62,7 @@ class SimHandheld:
         self.journal = Journal(self.fs, root + "/journal", segment_max=4096, max_segments=400)
         self.journal.replay()
         state = LinkState(self.fs, root + "/link_state.json").load()
-        self.link = LinkManager(name, secret, self.journal, state, HostNetwork(), mqtt, http)
+        self.link = LinkManager(name, secret, self.journal, state, Bearer(), mqtt, http)
         self.sales = Sales(self.journal, self.link, name, fake_time)
         self.sales.listener = self
         self.printed: list[int] = []

@@ -7,7 +7,7 @@ from typing import Any
 from server.link.device_secrets import DeviceSecrets
 from server.link.envelope import Envelope
 from server.link.processor import LinkProcessor
-from server.services import agents, devices
+from server.services import devices
 from server.services.context import Actor, ServiceContext
 from tests.server import world
 
@@ -29,13 +29,21 @@ class Handheld:
             seq = self.seq
         return Envelope(self.name, seq, 1_763_700_000, kind, body or {}).sign(self.secret).to_wire()
 
-    def sale(self, number: int, meter: str, amount: int, *, offline: bool = False) -> dict:
+    def sale(
+        self,
+        number: int,
+        meter: str,
+        amount: int,
+        *,
+        offline: bool = False,
+        time: int = 1_763_700_000,
+    ) -> dict:
         """A sale body as the handheld's journal holds it."""
         return {
             "id": f"{self.name}-{number:06d}",
             "meter": meter,
             "amount": amount,
-            "time": 1_763_700_000,
+            "time": time,
             "vendor": "v1",
             "off": 1 if offline else 0,
         }
@@ -50,9 +58,8 @@ def add_handheld(
     agent: str = "AG1",
     allowance: int = 0,
 ) -> Handheld:
-    """Register a device for `agent`, give it a secret; its offline allowance set (reserved)."""
-    agents.add_device(ctx, admin, agent, name)
-    issued = devices.issue_secret(ctx, admin, name, secrets)
+    """Register a device for `agent` with its secret; its offline allowance set (reserved)."""
+    issued = devices.register_device(ctx, admin, agent, name, secrets)
     if allowance:
         from server.services import offline
 

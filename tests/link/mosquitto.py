@@ -35,7 +35,16 @@ def find_mosquitto() -> str | None:
 class Mosquitto:
     """start() / stop() / restart() a broker for {device id: password} plus the server user."""
 
-    def __init__(self, devices: dict[str, str], binary: str | None = None) -> None:
+    def __init__(
+        self,
+        devices: dict[str, str],
+        binary: str | None = None,
+        *,
+        tls_dir: Path | None = None,
+        server_tls: bool = False,
+    ) -> None:
+        """With `tls_dir` (the files `gridvend broker certs` writes) the handhelds' listener
+        speaks TLS only, and with `server_tls` the server processes' one too."""
         found = binary or find_mosquitto()
         if found is None:
             raise RuntimeError(
@@ -46,6 +55,8 @@ class Mosquitto:
         self.device_port = free_port()
         self.server_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+        self.tls_dir = tls_dir
+        self.server_tls = server_tls
         self.write_files(devices)
 
     def write_files(self, devices: dict[str, str]) -> None:
@@ -58,7 +69,13 @@ class Mosquitto:
             self.root / "passwd",
             self.root / "acl",
             self.root / "data",
-            broker_files.Listeners(self.device_port, "127.0.0.1", self.server_port),
+            broker_files.Listeners(
+                self.device_port,
+                "127.0.0.1",
+                self.server_port,
+                tls=broker_files.TlsFiles.in_dir(self.tls_dir) if self.tls_dir else None,
+                server_tls=self.server_tls,
+            ),
         )
         if os.geteuid() == 0:  # the broker would switch to the 'mosquitto' user otherwise
             conf += "user root\n"

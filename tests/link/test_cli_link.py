@@ -45,6 +45,7 @@ def test_secret_allowance_reserve_check_and_log(run):
     assert issued.exit_code == 0, issued.output
     data = json.loads(issued.output)
     assert data["broker_password"] == broker_password(bytes.fromhex(data["secret"]))
+    assert (data["generation"], data["seq_floor"]) == (1, 0)
     allowance = run("link", "allowance", "GV0001", "25.00")
     assert allowance.exit_code == 0 and "reserved 25.00" in allowance.output
     shown = run("link", "reserve", "GV0001")
@@ -54,6 +55,13 @@ def test_secret_allowance_reserve_check_and_log(run):
     assert run("link", "log").exit_code == 0
     wrong = run("link", "allowance", "NOPE", "1")
     assert wrong.exit_code == 1 and "device NOPE is not registered" in wrong.output
+    enabled = run("link", "release", "GV0001")
+    assert enabled.exit_code == 1 and "is enabled" in enabled.output
+    assert run("link", "disable", "GV0001").exit_code == 0
+    released = run("link", "release", "GV0001")
+    assert released.exit_code == 0 and "reserve released" in released.output
+    assert run("link", "check").exit_code == 0
+    assert run("ledger", "check").exit_code == 0
 
 
 def test_broker_config_lets_the_device_in_and_a_disabled_one_out(run, tmp_path):
@@ -80,8 +88,14 @@ def test_link_serve_runs_the_bridge_until_stopped(run, db_url, tmp_path):
              "--broker-port", str(broker.server_port), "--password-file", str(tmp_path / "pw")],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy(),
         )  # fmt: skip
-        time.sleep(3)
+        lines = []
+        deadline = time.monotonic() + 60  # a loaded machine starts the CLI slowly
+        assert process.stdout is not None
+        while time.monotonic() < deadline and process.poll() is None:
+            lines.append(process.stdout.readline().decode())
+            if "connected to" in lines[-1]:
+                break
         process.send_signal(signal.SIGTERM)
-        output = process.communicate(timeout=20)[0].decode()
+        output = "".join(lines) + process.communicate(timeout=20)[0].decode()
     assert process.returncode == 0, output
     assert "MQTT bridge to 127.0.0.1" in output and "connected to" in output

@@ -2,7 +2,7 @@
 server reserved, says so when a sale would go beyond it, and marks what it took offline."""
 
 from journal.fs_os import OsFs
-from link.bearer import HostNetwork
+from link.bearer import Bearer
 from link.manager import LinkManager
 from link.state import LinkState
 from vendkit import GOOD_METER, Bench
@@ -14,7 +14,7 @@ def offline_bench(tmp_path, ceiling: int, spent: int = 0) -> Bench:
     bench = Bench(online=False)
     state = LinkState(OsFs(), str(tmp_path / "link_state.json")).load()
     state.take_snapshot(1, ceiling, spent)
-    link = LinkManager("GV0001", bytes(32), bench.journal, state, HostNetwork(), http={})
+    link = LinkManager("GV0001", bytes(32), bench.journal, state, Bearer(), http={})
     link.allowance.rebuild(bench.journal)
     bench.link = link
     bench.sales.link = link

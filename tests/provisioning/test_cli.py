@@ -256,6 +256,7 @@ def test_a_batch_on_boards_not_in_download_mode_fails_each_clearly_with_a_report
     [
         ([], "give --port and --agent"),
         (["--batch", "{csv}"], "--batch needs --port-glob"),
+        (["--port", "/dev/null", "--agent", "AG1", "--keep-secret"], "goes with --device"),
     ],
 )
 def test_provision_says_what_is_missing(tmp_path, args, says):

@@ -154,6 +154,25 @@ def test_a_failure_after_registering_keeps_the_record_for_a_retry(
     again = bench.provision(port, DeviceOrder(device="HH-0007", settings=SETTINGS))
     assert again.ok, again.message
     assert again.device_id == record.device_id
+    # With the server at hand, re-provisioning issued a new secret, kept in the store.
+    reissued = load_record(tmp_path / "devices", "HH-0007")
+    assert (record.generation, reissued.generation) == (1, 2)
+    assert reissued.secret_hex != record.secret_hex and reissued.seq_floor == 0
+
+
+def test_without_the_server_a_stored_record_is_flashed_as_it_is(
+    registrar, firmware_file, boards, tmp_path
+):
+    from host.provisioning.device_record import save_record
+
+    record = registrar.register("AG1", "HH-0008")
+    save_record(tmp_path / "devices", record)
+    port = next(iter(boards))
+    flashed = []
+    bench = make_bench(None, firmware_file, boards, flashed, tmp_path)
+    result = bench.provision(port, DeviceOrder(device="HH-0008", settings=SETTINGS))
+    assert result.ok, result.message
+    assert load_record(tmp_path / "devices", "HH-0008") == record
 
 
 def test_a_missing_port_costs_no_registration(registrar, firmware_file, tmp_path):

@@ -175,3 +175,35 @@ def test_the_command_line_must_say_where_to_register():
     with pytest.raises(ProvisioningError) as err:
         open_registrar(SERVER, None)
     assert err.value.kind == "not_allowed" and "--user" in str(err.value)
+
+
+def test_an_operator_with_a_second_factor_logs_in_with_its_code(server, master_key):
+    import time
+
+    from server.services import second_factor, totp
+
+    url, built, client = server
+    ctx = open_context(url, master_key=master_key)
+    try:
+        actor = operators.authenticate(ctx, "tech1", PASSWORD)
+        secret = second_factor.begin(ctx, actor).secret
+        second_factor.confirm(ctx, actor, totp.code_at(secret, time.time() - 30))
+    finally:
+        ctx.dispose()
+
+    with pytest.raises(ProvisioningError) as err:  # no code: told how to give one
+        ApiRegistrar.log_in(SERVER, "tech1", PASSWORD, BROKER, client=client)
+    assert err.value.kind == "not_allowed" and "--totp" in str(err.value)
+    with pytest.raises(ProvisioningError) as err:
+        ApiRegistrar.log_in(SERVER, "tech1", PASSWORD, BROKER, client=client, totp="000000")
+    assert "TOTP code for user tech1 is wrong" in str(err.value)
+
+    asked: list[str] = []
+
+    def ask(user: str) -> str:
+        asked.append(user)
+        return totp.code_at(secret, time.time())
+
+    registrar = ApiRegistrar.log_in(SERVER, "tech1", PASSWORD, BROKER, client=client, ask_totp=ask)
+    assert asked == ["tech1"]
+    assert registrar.register(built.agent, "HH-0009").device_id == "HH-0009"

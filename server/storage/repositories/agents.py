@@ -20,6 +20,17 @@ _DEBIT_FOR_SALE = (
     .values(balance=_AGENTS.c.balance - bindparam("amount"))
     .returning(_AGENTS.c.balance, _AGENTS.c.code)
 )
+# The same without the status check: an offline sale paid for before the vendor was
+# stopped, honoured from its device's reserve (services/device_sales.py).
+_DEBIT_FOR_RESERVED_SALE = (
+    update(_AGENTS)
+    .where(
+        _AGENTS.c.id == bindparam("b_id"),
+        _AGENTS.c.balance - bindparam("amount") >= -_AGENTS.c.credit_limit,
+    )
+    .values(balance=_AGENTS.c.balance - bindparam("amount"))
+    .returning(_AGENTS.c.balance, _AGENTS.c.code)
+)
 _REF_COLUMNS = (_AGENTS.c.id, _AGENTS.c.code, _AGENTS.c.status)
 _REF_BY_ID = select(*_REF_COLUMNS).where(_AGENTS.c.id == bindparam("b_id"))
 _REF_BY_CODE = select(*_REF_COLUMNS).where(_AGENTS.c.code == bindparam("b_code"))
@@ -83,13 +94,15 @@ class AgentRepository:
         row = self.session.connection().execute(_REF_BY_CODE, {"b_code": code}).one_or_none()
         return None if row is None else AgentRef(*row)
 
-    def debit_for_sale(self, amount: int, agent_id: int) -> tuple[int, str] | None:
-        """Take `amount` off an active agent's float if balance + limit covers it, in one
-        conditional UPDATE (see `debit_within_limit`); the new balance and the agent's code,
-        or None if refused (not enough float, not active, or no such agent)."""
-        found = self.session.connection().execute(
-            _DEBIT_FOR_SALE, {"b_id": agent_id, "amount": amount}
-        )
+    def debit_for_sale(
+        self, amount: int, agent_id: int, *, any_status: bool = False
+    ) -> tuple[int, str] | None:
+        """Take `amount` off an active agent's float (any agent's, with `any_status`) if
+        balance + limit covers it, in one conditional UPDATE (see `debit_within_limit`); the
+        new balance and the agent's code, or None if refused (not enough float, not active,
+        or no such agent)."""
+        statement = _DEBIT_FOR_RESERVED_SALE if any_status else _DEBIT_FOR_SALE
+        found = self.session.connection().execute(statement, {"b_id": agent_id, "amount": amount})
         row = found.one_or_none()
         return None if row is None else (row[0], row[1])
 

@@ -4,7 +4,7 @@ and the final outcome of every device sale id."""
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Insert, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Insert, Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,9 @@ from server.storage.schema import (
 
 _LINKS = DeviceLink.__table__
 _MESSAGES = LinkMessage.__table__
+_DEVICES = Device.__table__
+_OUTCOMES = DeviceSaleOutcome.__table__
+_RESERVES = OfflineReserve.__table__
 
 
 class DeviceLinkRepository:
@@ -60,16 +63,25 @@ class DeviceLinkRepository:
         ).scalar_one_or_none()
         return int(found or 0)
 
-    def seen_inbound(self, device_id: int, seq: int) -> bool:
-        """Whether an uplink with this sequence number was already accepted."""
+    def seen_inbound(self, device_id: int, generation: int, seq: int) -> bool:
+        """Whether an uplink with this sequence number was already accepted (under the
+        device's secret of this generation: a re-flashed handheld numbers from 1 again)."""
         found = self.session.execute(
             select(_MESSAGES.c.id).where(
                 _MESSAGES.c.device_id == device_id,
                 _MESSAGES.c.direction == "in",
+                _MESSAGES.c.generation == generation,
                 _MESSAGES.c.seq == seq,
             )
         ).first()
         return found is not None
+
+    def new_generation(self, device_id: int) -> None:
+        """A new secret was issued: its uplinks are numbered from 1 again."""
+        self.ensure(device_id)
+        self.session.execute(
+            update(_LINKS).where(_LINKS.c.device_id == device_id).values(in_seq_hi=0)
+        )
 
     def record_inbound(
         self,
@@ -80,44 +92,67 @@ class DeviceLinkRepository:
         payload: str,
         at: datetime,
         status: str | None,
+        *,
+        generation: int = 0,
+        out_seen: int | None = None,
     ) -> bool:
-        """Log an accepted uplink and raise the high-water mark; False if the sequence
-        number was already logged (a concurrent duplicate got there first)."""
+        """Log an accepted uplink and raise the high-water mark (only while `generation` is
+        still the device's: a late message of a replaced secret must not move the new
+        one's window); False if the sequence number was already logged (a concurrent
+        duplicate got there first). `out_seen`: a downlink seq the device showed it holds."""
         self.ensure(device_id)
         values = {
             "device_id": device_id,
             "device_name": name,
             "direction": "in",
             "seq": seq,
+            "generation": generation,
             "kind": kind,
             "outcome": "accepted",
             "payload": payload,
             "created_at": at,
         }
         inserted = self.session.execute(_insert_ignore(self.session, _MESSAGES, values)).rowcount
+        current = (
+            select(_DEVICES.c.secret_generation).where(_DEVICES.c.id == device_id).scalar_subquery()
+        )
         changes: dict[str, object] = {
-            "in_seq_hi": func.max(_LINKS.c.in_seq_hi, seq)
-            if self.session.get_bind().dialect.name == "sqlite"
-            else func.greatest(_LINKS.c.in_seq_hi, seq),
+            "in_seq_hi": _greatest(self.session, _LINKS.c.in_seq_hi, seq),
             "last_seen_at": at,
         }
         if status is not None:
             changes["last_status"] = status
+        if out_seen is not None:
+            # never above what was sent: a device's bug must not mark downlinks delivered
+            seen = _least(self.session, _LINKS.c.out_seq, out_seen)
+            changes["out_seen"] = _greatest(self.session, _LINKS.c.out_seen, seen)
         self.session.execute(
-            update(_LINKS).where(_LINKS.c.device_id == device_id).values(**changes)
+            update(_LINKS)
+            .where(_LINKS.c.device_id == device_id, current == generation)
+            .values(**changes)
         )
         return bool(inserted)
 
     def record_outbound(
-        self, device_id: int, name: str, seq: int, kind: str, payload: str, at: datetime
+        self,
+        device_id: int,
+        name: str,
+        seq: int,
+        kind: str,
+        payload: str,
+        at: datetime,
+        *,
+        generation: int = 0,
     ) -> None:
-        """Log a downlink (the HTTP long-poll reads them back from here)."""
+        """Log a downlink (the HTTP long-poll reads them back from here), signed with the
+        secret of `generation`."""
         self.session.execute(
             insert(_MESSAGES).values(
                 device_id=device_id,
                 device_name=name,
                 direction="out",
                 seq=seq,
+                generation=generation,
                 kind=kind,
                 outcome="sent",
                 payload=payload,
@@ -142,15 +177,21 @@ class DeviceLinkRepository:
             )
         )
 
-    def outbound_after(self, device_id: int, after: int, limit: int) -> list[tuple[int, str]]:
-        """(seq, payload) of downlinks above `after`, oldest first."""
+    def outbound_after(
+        self, device_id: int, after: int, limit: int, generation: int | None = None
+    ) -> list[tuple[int, str]]:
+        """(seq, payload) of downlinks above `after`, oldest first; with `generation`, only
+        those signed with that generation's secret (the others would not verify)."""
+        conditions = [
+            _MESSAGES.c.device_id == device_id,
+            _MESSAGES.c.direction == "out",
+            _MESSAGES.c.seq > after,
+        ]
+        if generation is not None:
+            conditions.append(_MESSAGES.c.generation == generation)
         rows = self.session.execute(
             select(_MESSAGES.c.seq, _MESSAGES.c.payload)
-            .where(
-                _MESSAGES.c.device_id == device_id,
-                _MESSAGES.c.direction == "out",
-                _MESSAGES.c.seq > after,
-            )
+            .where(*conditions)
             .order_by(_MESSAGES.c.seq)
             .limit(limit)
         )
@@ -162,6 +203,46 @@ class DeviceLinkRepository:
         if device_id is not None:
             query = query.where(LinkMessage.device_id == device_id)
         return list(self.session.scalars(query))
+
+    def prunable_ids(self, before: datetime, replay_window: int, limit: int) -> list[int]:
+        """Ids of log rows older than `before` that no device needs any more (oldest first):
+
+        - refused uplinks (no sequence number): nothing refers to them;
+        - rows of a replaced secret (older generation): its messages no longer verify, so
+          they can neither be replayed nor be waited for;
+        - accepted uplinks more than `replay_window` below the device's highest: the
+          window refuses those numbers unread, the row is not needed to spot a replay;
+        - downlinks at or below the highest the device showed it holds (`out_seen`).
+        Undelivered downlinks and uplinks inside the replay window are kept, whatever
+        their age. Sale outcomes are not in this log and are never pruned."""
+        m = _MESSAGES
+        generation = (
+            select(_DEVICES.c.secret_generation)
+            .where(_DEVICES.c.id == m.c.device_id)
+            .scalar_subquery()
+        )
+        in_hi = select(_LINKS.c.in_seq_hi).where(_LINKS.c.device_id == m.c.device_id)
+        seen = select(_LINKS.c.out_seen).where(_LINKS.c.device_id == m.c.device_id)
+        needed_no_more: ColumnElement[bool] = or_(
+            m.c.seq.is_(None),
+            m.c.device_id.is_(None),
+            m.c.generation < generation,
+            and_(m.c.direction == "in", m.c.seq <= in_hi.scalar_subquery() - replay_window),
+            and_(m.c.direction == "out", m.c.seq <= seen.scalar_subquery()),
+        )
+        rows = self.session.execute(
+            select(m.c.id)
+            .where(m.c.created_at < before, needed_no_more)
+            .order_by(m.c.id)
+            .limit(limit)
+        )
+        return [int(row_id) for (row_id,) in rows]
+
+    def delete_messages(self, ids: list[int]) -> int:
+        """Delete these log rows; how many went."""
+        if not ids:
+            return 0
+        return int(self.session.execute(delete(_MESSAGES).where(_MESSAGES.c.id.in_(ids))).rowcount)
 
 
 class OfflineReserveRepository:
@@ -199,6 +280,25 @@ class OfflineReserveRepository:
     def all(self) -> list[OfflineReserve]:
         return list(self.session.scalars(select(OfflineReserve).order_by(OfflineReserve.device_id)))
 
+    def mark_cutoff(self, device_ids: list[int], at: datetime) -> None:
+        """Offline sales taken after `at` are not honoured from these devices' reserves
+        (an earlier cutoff already set stays)."""
+        if device_ids:
+            self.session.execute(
+                update(_RESERVES)
+                .where(_RESERVES.c.device_id.in_(device_ids), _RESERVES.c.cutoff_at.is_(None))
+                .values(cutoff_at=at)
+            )
+
+    def clear_cutoff(self, device_ids: list[int]) -> None:
+        """The devices may sell again: no cutoff."""
+        if device_ids:
+            self.session.execute(
+                update(_RESERVES)
+                .where(_RESERVES.c.device_id.in_(device_ids), _RESERVES.c.cutoff_at.is_not(None))
+                .values(cutoff_at=None)
+            )
+
 
 class SaleOutcomeRepository:
     """The final outcome of each device sale id."""
@@ -219,12 +319,16 @@ class SaleOutcomeRepository:
         at: datetime,
         code: str | None = None,
         reason: str | None = None,
+        generation: int = 0,
     ) -> None:
-        """Insert the outcome; a concurrent one for the same sale id makes this fail."""
+        """Insert the outcome; a concurrent one for the same sale id makes this fail.
+        `generation`: the device's secret generation the sale came under."""
         self.session.execute(
-            insert(DeviceSaleOutcome.__table__).values(
+            insert(_OUTCOMES).values(
                 device_id=device_id,
                 sale_ref=sale_ref,
+                sale_seq=sale_seq_of(sale_ref),
+                generation=generation,
                 outcome=outcome,
                 offline=offline,
                 code=code,
@@ -250,6 +354,13 @@ class SaleOutcomeRepository:
             .values(acknowledged_at=at)
         )
 
+    def highest_sale_seq(self, device_id: int) -> int:
+        """The highest journal number in any sale id the device sent (0: none)."""
+        found = self.session.execute(
+            select(func.max(_OUTCOMES.c.sale_seq)).where(_OUTCOMES.c.device_id == device_id)
+        ).scalar_one_or_none()
+        return int(found or 0)
+
     def counts(self, device_id: int) -> dict[str, int]:
         """How many sale ids ended each way."""
         table = DeviceSaleOutcome.__table__
@@ -259,6 +370,24 @@ class SaleOutcomeRepository:
             .group_by(table.c.outcome)
         )
         return {outcome: int(n) for outcome, n in rows}
+
+
+def sale_seq_of(sale_ref: str) -> int:
+    """The journal number in a sale id ("<device>-<number>"); 0 if it has none."""
+    tail = sale_ref.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() and tail.isascii() else 0
+
+
+def _greatest(session: Session, column: ColumnElement[int], value: object) -> ColumnElement[int]:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.max(column, value)
+    return func.greatest(column, value)
+
+
+def _least(session: Session, column: ColumnElement[int], value: object) -> ColumnElement[int]:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.min(column, value)
+    return func.least(column, value)
 
 
 def _insert_ignore(session: Session, table: Table, values: dict[str, object]) -> Insert:
