@@ -7,7 +7,16 @@ from fastapi import APIRouter, FastAPI
 
 from gridvend import __version__
 from server.api import errors
-from server.api.routers import agents, auth, catalogue, devices, engineering_tokens, reports, vends
+from server.api.routers import (
+    agents,
+    auth,
+    catalogue,
+    devices,
+    engineering_tokens,
+    operators,
+    reports,
+    vends,
+)
 from server.link import http_transport
 from server.services.context import ServiceContext
 from server.settings import default_db_url
@@ -53,6 +62,8 @@ def create_app(ctx: ServiceContext, *, dispose_on_shutdown: bool = False) -> Fas
         devices.router,  # handheld registration (provisioning)
         engineering_tokens.router,
         reports.router,
+        operators.operator_router,  # roles, disabling
+        operators.pos_client_router,  # disabling API keys
         http_transport.router,  # the handhelds' signed messages (device link over HTTP)
         health,
     ):

@@ -23,6 +23,7 @@ def report() -> None:
 @click.option("--by", type=click.Choice(["agent", "day"]), default="agent", show_default=True)
 @click.option("--from", "start", type=DATE, help="First day (default: 30 days ago)")
 @click.option("--to", "end", type=DATE, help="Last day (default: today)")
+@click.option("--agent", "agent_code", default=None, help="Only this vendor's sales")
 @click.option(
     "--csv",
     "csv_path",
@@ -41,14 +42,18 @@ def sales(
     by: str,
     start: datetime | None,
     end: datetime | None,
+    agent_code: str | None,
     csv_path: Path | None,
     xlsx_path: Path | None,
 ) -> None:
-    """Sales totals by vendor or by day (reversed sales counted apart)."""
+    """Sales totals by vendor or by day, of every vendor or one (reversed sales counted
+    apart)."""
     ctx = open_services(db_url)
     try:
         first, last = day_range(ctx, start and start.date(), end and end.date())
-        result = reports.sales_report(ctx, cli_actor(), by=by, start=first, end=last)
+        result = reports.sales_report(
+            ctx, cli_actor(), by=by, start=first, end=last, agent_code=agent_code
+        )
     finally:
         ctx.dispose()
     if csv_path is not None and str(csv_path) == "-":
@@ -64,7 +69,7 @@ def sales(
         "debt",
         "energy",
         "kWh",
-        title=f"sales by {by} ({result.currency})",
+        title=f"sales by {by}{f' of {agent_code}' if agent_code else ''} ({result.currency})",
     )
     for row in (*result.rows, result.total):
         table.add_row(

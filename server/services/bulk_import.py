@@ -2,10 +2,15 @@
 
 Each row is checked and added inside a savepoint; a bad row is reported with its line number
 and what is wrong. Unless told to skip bad rows, one bad row means nothing is imported.
+
+A dry run (`dry_run=True`) makes every check the import makes, database look-ups and
+duplicates within the file included, reports the bad rows and how many rows would be
+imported, and writes nothing: its transaction is always rolled back.
 """
 
 import csv
 import io
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,12 +36,23 @@ _ROW_ERROR = "\0error"  # a key no header can produce: the row was unreadable
 
 @dataclass
 class ImportReport:
-    """Rows read, rows imported, and (line, message) for each bad row."""
+    """Rows read, rows imported, and (line, message) for each bad row.
+
+    After a dry run `imported` and `committed` stay 0 and False; `would_import` is what the
+    same import would write (the good rows with `skip_bad`, else all rows or none).
+    """
 
     rows: int = 0
     imported: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
     committed: bool = False
+    dry_run: bool = False
+    would_import: int = 0
+
+    @property
+    def good_rows(self) -> int:
+        """Rows that passed every check."""
+        return self.rows - len(self.errors)
 
 
 Progress = Callable[[int], None]
@@ -58,6 +74,7 @@ def import_meters(
     path: Path,
     *,
     skip_bad: bool = False,
+    dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Register the meters listed in a file (columns: meter, sgc, tariff; optional customer,
@@ -80,7 +97,7 @@ def import_meters(
             state=row.get("state") or "active",
         )
 
-    return _import(ctx, path, METER_COLUMNS, METER_OPTIONAL, add, skip_bad, progress)
+    return _import(ctx, path, METER_COLUMNS, METER_OPTIONAL, add, skip_bad, dry_run, progress)
 
 
 def import_customers(
@@ -89,6 +106,7 @@ def import_customers(
     path: Path,
     *,
     skip_bad: bool = False,
+    dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Add the customers listed in a file (columns: account_no, name; optional address,
@@ -108,7 +126,49 @@ def import_customers(
             debt=debt,
         )
 
-    return _import(ctx, path, CUSTOMER_COLUMNS, CUSTOMER_OPTIONAL, add, skip_bad, progress)
+    return _import(ctx, path, CUSTOMER_COLUMNS, CUSTOMER_OPTIONAL, add, skip_bad, dry_run, progress)
+
+
+KINDS = ("meters", "customers")
+IMPORTERS = {"meters": import_meters, "customers": import_customers}
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def check_upload(kind: str, filename: str, content: bytes) -> str:
+    """Refuse an uploaded file that cannot be an import (kind, name, size); its safe name."""
+    if kind not in KINDS:
+        raise InvalidInput("invalid_kind", f"import {kind!r}: expected meters or customers")
+    name = Path(filename or "upload.csv").name[:255]
+    if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
+        raise InvalidInput("unsupported_file", f"{name}: expected a .csv or .xlsx file")
+    if not content:
+        raise InvalidInput("empty_file", f"{name}: the file is empty")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(
+            "too_large", f"{name}: larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB"
+        )
+    return name
+
+
+def import_upload(
+    ctx: ServiceContext,
+    actor: Actor,
+    kind: str,
+    filename: str,
+    content: bytes,
+    *,
+    skip_bad: bool = False,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Import (or, with `dry_run`, only check) an uploaded file of meters or customers
+    (the pages' and the API's uploads)."""
+    actor.require(Permission.MANAGE_CATALOGUE)
+    name = check_upload(kind, filename, content)
+    with tempfile.TemporaryDirectory(prefix="gridvend-import-") as folder:
+        path = Path(folder) / f"upload{Path(name).suffix.lower()}"
+        path.write_bytes(content)
+        return IMPORTERS[kind](ctx, actor, path, skip_bad=skip_bad, dry_run=dry_run)
 
 
 def _import(
@@ -118,6 +178,7 @@ def _import(
     optional: set[str],
     add: Callable[[UnitOfWork, dict[str, str]], None],
     skip_bad: bool,
+    dry_run: bool,
     progress: Progress | None,
 ) -> ImportReport:
     headers, rows = read_rows(path)
@@ -133,7 +194,7 @@ def _import(
         raise InvalidInput(
             "unknown_columns", f"{path.name}: unknown column(s) {', '.join(sorted(unknown))}"
         )
-    report = ImportReport()
+    report = ImportReport(dry_run=dry_run)
     with ctx.unit_of_work() as uow:
         for line, row in rows:
             report.rows += 1
@@ -158,8 +219,13 @@ def _import(
                     report.errors.append((line, "a value in this row cannot be stored"))
             if progress:
                 progress(report.rows)
+        good = report.imported
         if report.errors and not skip_bad:
             report.imported = 0
+            return report
+        if dry_run:
+            report.imported, report.would_import = 0, good
+            uow.rollback()
             return report
         uow.commit()
         report.committed = True

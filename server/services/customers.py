@@ -1,5 +1,7 @@
 """Customers: who owns a meter, and what arrears they owe."""
 
+from sqlalchemy.exc import IntegrityError
+
 from server.domain import ledger
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.roles import Permission
@@ -70,6 +72,65 @@ def add_customer(ctx: ServiceContext, actor: Actor, **fields: object) -> Custome
 
     def work(uow: UnitOfWork) -> Customer:
         customer = new_customer(ctx, uow, actor, **fields)  # type: ignore[arg-type]
+        uow.commit()
+        return customer
+
+    return ctx.transaction(work)
+
+
+def update_customer(
+    ctx: ServiceContext,
+    actor: Actor,
+    account_no: str,
+    *,
+    new_account_no: str | None = None,
+    name: str | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+) -> Customer:
+    """Change a customer's account number, name, address or phone (None: left as it is),
+    checked as when the customer was added. Their meters, arrears and sales stay theirs."""
+    actor.require(Permission.MANAGE_CATALOGUE)
+
+    def work(uow: UnitOfWork) -> Customer:
+        customer = customer_by_account(uow, account_no)
+        uow.session.refresh(customer, with_for_update=True)
+        wanted = {
+            "account_no": customer.account_no if new_account_no is None else new_account_no,
+            "name": customer.name if name is None else name,
+            "address": customer.address if address is None else address,
+            "phone": customer.phone if phone is None else phone,
+        }
+        check_customer_fields(**wanted)
+        wanted = {field: value.strip() for field, value in wanted.items()}
+        moved = wanted["account_no"] != customer.account_no
+        if moved and uow.customers.by_account(wanted["account_no"]) is not None:
+            raise Conflict(
+                "duplicate_customer",
+                f"customer account {wanted['account_no']} already exists",
+            )
+        before = snapshot(customer, CUSTOMER_FIELDS)
+        changed = {f: v for f, v in wanted.items() if getattr(customer, f) != v}
+        if not changed:
+            return customer
+        for field, value in changed.items():
+            setattr(customer, field, value)
+        try:
+            uow.session.flush()
+        except IntegrityError:  # the same new account number, taken at the same moment
+            raise Conflict(
+                "duplicate_customer", f"customer account {wanted['account_no']} already exists"
+            ) from None
+        audit_trail.record(
+            ctx,
+            uow,
+            actor,
+            "customer.update",
+            "customer",
+            customer.account_no,
+            before=before,
+            after=snapshot(customer, CUSTOMER_FIELDS),
+        )
         uow.commit()
         return customer
 

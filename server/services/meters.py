@@ -10,6 +10,7 @@ from server.domain.tariffs import MonthToDate
 from server.services import audit_trail
 from server.services.context import Actor, ServiceContext
 from server.services.customers import customer_by_account
+from server.services.customers import new_customer as add_new_customer
 from server.services.meter_numbers import pan_of
 from server.services.receipts import ReceiptToken, receipt_token
 from server.services.snapshots import snapshot
@@ -204,6 +205,106 @@ def set_meter_state(
         return view
 
     return ctx.transaction(work)
+
+
+def change_tariff(
+    ctx: ServiceContext, actor: Actor, number: str, tariff: str, reason: str = ""
+) -> MeterView:
+    """Sell to a meter at another tariff from its next sale on (its tokens and key do not
+    change: the tariff is the price, kept on the server)."""
+    actor.require(Permission.MANAGE_CATALOGUE)
+    pan = pan_of(number)
+    reason = text_field(reason, "reason", max_length=500, required=False)
+
+    def work(uow: UnitOfWork) -> MeterView:
+        meter = _meter_for_update(uow, pan)
+        new = tariff_by_name(uow, tariff)
+        old = uow.tariffs.by_id(meter.tariff_id)
+        if new.id != meter.tariff_id:
+            meter.tariff_id = new.id
+            uow.session.flush()
+            audit_trail.record(
+                ctx,
+                uow,
+                actor,
+                "meter.tariff",
+                "meter",
+                pan,
+                before={"pan": pan, "tariff": old.name if old else None},
+                after={"pan": pan, "tariff": new.name, "reason": reason},
+            )
+        view = _view(ctx, uow, meter)
+        uow.commit()
+        return view
+
+    return ctx.transaction(work)
+
+
+NEW_CUSTOMER_FIELDS = ("account_no", "name", "address", "phone", "debt")
+
+
+def move_meter(
+    ctx: ServiceContext,
+    actor: Actor,
+    number: str,
+    *,
+    customer_account: str | None = None,
+    new_customer: dict[str, object] | None = None,
+    reason: str = "",
+) -> MeterView:
+    """Give a meter to another customer: an existing one (`customer_account`) or one added
+    in the same transaction (`new_customer`: account_no, name, address, phone, debt in
+    minor units, checked as any new customer). Its past sales stay with the customer they
+    were made for; from its next sale on, arrears are recovered from the new customer."""
+    actor.require(Permission.MANAGE_CATALOGUE)
+    pan = pan_of(number)
+    reason = text_field(reason, "reason", max_length=500, required=False)
+    if customer_account is not None and not customer_account.strip():
+        customer_account = None
+    if (customer_account is None) == (new_customer is None):
+        raise InvalidInput(
+            "invalid_customer",
+            "name the customer to move the meter to: an existing account, or a new customer",
+        )
+    if new_customer is not None:
+        unknown = set(new_customer) - set(NEW_CUSTOMER_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                "invalid_customer", f"new customer: unknown field(s) {', '.join(sorted(unknown))}"
+            )
+
+    def work(uow: UnitOfWork) -> MeterView:
+        meter = _meter_for_update(uow, pan)
+        old = uow.customers.by_id(meter.customer_id) if meter.customer_id else None
+        if new_customer is not None:
+            target = add_new_customer(ctx, uow, actor, **new_customer)  # type: ignore[arg-type]
+        else:
+            target = customer_by_account(uow, customer_account or "")
+        if old is None or old.id != target.id:
+            meter.customer_id = target.id
+            uow.session.flush()
+            audit_trail.record(
+                ctx,
+                uow,
+                actor,
+                "meter.customer",
+                "meter",
+                pan,
+                before={"pan": pan, "customer": old.account_no if old else None},
+                after={"pan": pan, "customer": target.account_no, "reason": reason},
+            )
+        view = _view(ctx, uow, meter)
+        uow.commit()
+        return view
+
+    return ctx.transaction(work)
+
+
+def _meter_for_update(uow: UnitOfWork, pan: str) -> Meter:
+    meter = uow.meters.by_pan_for_update(pan)
+    if meter is None:
+        raise NotFound("meter_not_found", f"meter {pan} is not registered")
+    return meter
 
 
 def meter_by_pan(uow: UnitOfWork, pan: str) -> Meter:

@@ -1,7 +1,8 @@
-"""Writing a sales report as CSV or Excel."""
+"""Writing a sales report as CSV or Excel, and the name to save it under."""
 
 import csv
 import io
+from datetime import timedelta, tzinfo
 
 from openpyxl import Workbook
 
@@ -46,3 +47,15 @@ def to_xlsx(report: SalesReport) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def file_name(report: SalesReport, timezone: tzinfo) -> str:
+    """sales-by-day-2025-03-01-to-2025-03-31, and -AG001 for one vendor's (no extension)."""
+    first = report.start.astimezone(timezone).date()
+    last = (report.end.astimezone(timezone) - timedelta(days=1)).date()
+    name = f"sales-by-{report.by}-{first.isoformat()}-to-{last.isoformat()}"
+    if report.agent:
+        name += "-" + "".join(
+            ch for ch in report.agent if ch.isascii() and (ch.isalnum() or ch in "-_")
+        )
+    return name

@@ -3,6 +3,7 @@
 import os
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,7 @@ def _sqlite_engine(url: str, database: str | None, **kwargs: Any) -> Engine:
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
+    event.listen(engine, "engine_disposed", lambda _engine: writer.close())
     return engine
 
 
@@ -139,6 +141,7 @@ class WriterLock:
         self._path = f"{database}.lock" if database and _flock is not None else None
         self._fd: int | None = None
         self._pid = 0
+        self._closer: weakref.finalize | None = None  # closes the file with this object
 
     def acquire(self, timeout: float) -> bool:
         if not self._thread_lock.acquire(timeout=timeout):
@@ -161,13 +164,20 @@ class WriterLock:
         finally:
             self._thread_lock.release()
 
+    def close(self) -> None:
+        """Close the lock file (the engine was disposed); the next writer opens it again."""
+        closer, self._closer, self._fd = self._closer, None, None
+        if closer is not None:
+            closer()  # a finalizer runs once: never a second close of a reused number
+
     def _file(self) -> int:
         # Opened per process: a child forked from a parent holding the file must have its own
         # open file, or the two would share one lock.
         if self._fd is None or self._pid != os.getpid():
             assert self._path is not None
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._fd, self._pid = fd, os.getpid()
+            self._closer = weakref.finalize(self, os.close, fd)
         return self._fd
 
 

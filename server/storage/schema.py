@@ -219,7 +219,10 @@ class Device(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     offline_allowance: Mapped[int] = mapped_column(BigInteger, default=0)
-    secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed; placeholder for now
+    secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed under the master key
+    # How many times a secret was issued: each issue (registration, re-provisioning) starts
+    # a new generation, and every sale outcome records the generation it was made under.
+    secret_generation: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
 
@@ -355,19 +358,23 @@ class DeviceLink(Base):
     settings: Mapped[str] = mapped_column(Text, default="{}")  # config pushed to the device
     last_status: Mapped[str | None] = mapped_column(Text)  # its last hello, as JSON
     last_seen_at: Mapped[datetime | None]
+    # The highest downlink seq the device showed it holds (HTTP poll "after", the snapshot
+    # seq of an offline report): downlinks at or below it are delivered, and may be pruned.
+    out_seen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class LinkMessage(Base):
     """The message log: every envelope accepted from or sent to a device, and every reject.
 
-    Accepted and sent rows carry their sequence number, unique per device and direction, so a
-    replayed uplink is refused by the database itself, whichever server process sees it.
+    Accepted and sent rows carry their sequence number, unique per device, secret generation
+    and direction, so a replayed uplink is refused by the database itself, whichever server
+    process sees it. A new secret (a re-flashed handheld) numbers its uplinks from 1 again.
     Rejects carry no sequence number (a forged one must not block the real message).
     """
 
     __tablename__ = "link_messages"
     __table_args__ = (
-        UniqueConstraint("device_id", "direction", "seq"),
+        UniqueConstraint("device_id", "direction", "generation", "seq"),
         Index("ix_link_messages_created", "created_at"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -375,6 +382,7 @@ class LinkMessage(Base):
     device_name: Mapped[str] = mapped_column(String(64))  # as the message named it
     direction: Mapped[str] = mapped_column(String(4))  # "in" | "out"
     seq: Mapped[int | None] = mapped_column(BigInteger)
+    generation: Mapped[int] = mapped_column(default=0)  # the device's secret generation
     kind: Mapped[str] = mapped_column(String(16))  # the message type
     outcome: Mapped[str] = mapped_column(String(32))  # "accepted", "sent", or the error code
     payload: Mapped[str] = mapped_column(Text)
@@ -402,6 +410,10 @@ class OfflineReserve(Base):
     # The downlink that last told the handheld its ceiling: only a report of that very
     # message may let surplus go back to the float (an older one may predate a raise).
     snapshot_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Set when the device is disabled or its vendor stops being active (the earliest such
+    # moment, cleared when both are back): offline sales taken before it are still honoured
+    # from the reserve, none taken after it.
+    cutoff_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
 
 
@@ -413,8 +425,11 @@ class DeviceSaleOutcome(Base):
     """
 
     __tablename__ = "device_sale_outcomes"
+    __table_args__ = (Index("ix_device_sale_outcomes_seq", "device_id", "sale_seq"),)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"), primary_key=True)
     sale_ref: Mapped[str] = mapped_column(String(64), primary_key=True)  # the device's sale id
+    sale_seq: Mapped[int] = mapped_column(BigInteger, default=0)  # the journal number in it
+    generation: Mapped[int] = mapped_column(default=0)  # the secret generation it came under
     outcome: Mapped[str] = mapped_column(String(8))  # "issued" | "refused"
     offline: Mapped[bool] = mapped_column(Boolean, default=False)
     code: Mapped[str | None] = mapped_column(String(32))
@@ -442,7 +457,12 @@ web_totp = Table(
     "web_totp",
     Base.metadata,
     Column("operator_id", Integer, primary_key=True),
-    Column("secret", String(64), nullable=False),
+    # The shared secret in clear: only rows written before 0005, until their first use
+    # seals them (server/services/second_factor.py); NULL once sealed.
+    Column("secret", String(64)),
+    # The secret sealed by the security module (purpose "totp secrets", label
+    # "operator:<id>"): what every row written since 0005 holds.
+    Column("sealed_secret", LargeBinary),
     # False while the operator has been shown the secret but has not typed a code from it yet
     Column("confirmed", Boolean, nullable=False, default=False),
     Column("last_step", BigInteger),  # the newest time step used: a code works only once

@@ -31,6 +31,15 @@ NOTICES = {
     "key-set": "The supply group moved to its new key; its meters get key change tokens "
     "before their next credit.",
     "operator-added": "Operator added.",
+    "role": "Role changed: it applies from that operator's next page or request.",
+    "operator-disabled": "Operator disabled: their sessions and API tokens ended, and they "
+    "cannot log in until enabled again.",
+    "operator-enabled": "Operator enabled: they can log in again.",
+    "pos-disabled": "POS client disabled: its API key is refused from its next request.",
+    "pos-enabled": "POS client enabled: its API key works again.",
+    "customer-updated": "Customer details saved.",
+    "meter-tariff": "Tariff changed: the meter's next sale is priced at the new tariff.",
+    "meter-moved": "The meter now belongs to that customer.",
 }
 
 

@@ -16,10 +16,11 @@ def daily_points(
 
 
 def sales_chart(report: SalesReport, days: Period, currency: str) -> Chart:
-    """Sales per day over `days` as columns."""
+    """Sales per day over `days` as columns (one vendor's when the report is about one)."""
+    whose = f", {report.agent}" if report.agent else ""
     return column_chart(
         daily_points(report, days),
-        title=f"Sales per day, {days.first:%d %b} to {days.last:%d %b %Y} ({currency})",
+        title=f"Sales per day{whose}, {days.first:%d %b} to {days.last:%d %b %Y} ({currency})",
         unit=currency,
         label_every=max(1, len(days.days) // 8),
     )

@@ -3,7 +3,7 @@ login each has reached), operators' TOTP secrets, and uploaded import files betw
 preview and the operator's go-ahead.
 
 They are defined with every other table in server/storage/schema.py and created by the
-migrations (0003); this module names them for the pages.
+migrations (0003; 0005 added the sealed TOTP secret); this module names them for the pages.
 """
 
 from server.storage.schema import web_import_uploads as import_uploads

@@ -1,7 +1,9 @@
 """Engine set-up: one SQLite writer at a time across processes, and PostgreSQL connections
 checked before use only when they sat idle."""
 
+import gc
 import multiprocessing
+import os
 import time
 from pathlib import Path
 
@@ -109,3 +111,29 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(postgres):
         _backend_pid(engine)
     assert _backend_pid(engine) != first
     engine.dispose()
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts /proc/self/fd")
+def test_engines_let_go_of_the_lock_file_when_disposed_or_dropped(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'gridvend.db'}"
+
+    def write(engine) -> None:
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE IF NOT EXISTS t (n INTEGER)"))
+
+    write(make_engine(url))  # the first engine: files Python keeps open from now on
+    gc.collect()
+    before = _open_files()
+    for _ in range(20):
+        engine = make_engine(url)
+        write(engine)
+        engine.dispose()
+    assert _open_files() == before
+    for _ in range(20):
+        write(make_engine(url))  # never disposed: the files go with the engine
+    gc.collect()
+    assert _open_files() == before

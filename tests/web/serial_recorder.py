@@ -20,9 +20,10 @@ class Recording:
         self._thread.start()
 
     def _read(self) -> None:
+        poller = select.poll()  # not select.select: it fails for descriptors above 1023
+        poller.register(self._master, select.POLLIN)
         while not self._stop.is_set():
-            ready, _, _ = select.select([self._master], [], [], 0.05)
-            if ready:
+            if poller.poll(50):
                 try:
                     chunk = os.read(self._master, 4096)
                 except OSError:  # every slave end closed: nothing more can come

@@ -19,14 +19,24 @@ def _page_posts() -> list[str]:
                 .replace("{account_no}", "C-1001")
                 .replace("{sgc}", "123456")
                 .replace("{username}", "cara")
+                .replace("{client}", "demo-pos")
             )
     return sorted(paths)
 
 
 def test_the_pages_have_the_forms_this_test_expects():
     posts = _page_posts()
-    assert len(posts) >= 25, posts
+    assert len(posts) >= 31, posts
     assert "/vend/confirm" in posts and "/engineering" in posts and "/vendors/AG001/topup" in posts
+    for new in (
+        "/customers/C-1001/edit",
+        f"/meters/{METER}/tariff",
+        f"/meters/{METER}/customer",
+        "/operators/cara/role",
+        "/operators/cara/status",
+        "/pos-clients/demo-pos/status",
+    ):
+        assert new in posts, new
 
 
 def test_every_form_posted_without_its_csrf_token_is_refused(app, as_admin):

@@ -130,3 +130,18 @@ def _upload_as(client):
         data={"kind": "meters", "csrf_token": token},
         files={"file": ("m.csv", METERS_WITH_A_BAD_ROW, "text/csv")},
     )
+
+
+def test_the_preview_is_the_services_dry_run_duplicates_within_the_file_included(as_admin, world):
+    content = (
+        "meter,sgc,tariff\n"
+        f"{demo.pan(40)},123456,residential\n"
+        f"{demo.pan(40)},123456,residential"  # the same meter again, and no final newline
+    ).encode()
+    before = _meter_count(world)
+    page = _upload(as_admin, "meters", "meters.csv", content)
+    bad = text_of(page.text, "bad-rows")
+    assert "1 row(s) would be refused" in bad and "line 3:" in bad and "already registered" in bad
+    assert "gridvend-preview-row" not in page.text and "line 4" not in page.text
+    assert "Import the 1 good row(s)" in page.text
+    assert _meter_count(world) == before

@@ -20,12 +20,12 @@ import pytest
 from host.meter_sim import MeterSim
 from server import demo
 from server.api.app import create_app
+from server.domain.tariffs import Block
 from server.link.device_secrets import DeviceSecrets
 from server.link.envelope import Envelope
 from server.link.processor import LinkProcessor
-from server.services import agents, customers, devices, engineering, meters, vending
+from server.services import agents, customers, devices, engineering, meters, tariffs, totp, vending
 from server.services.vending import VendRequest
-from server.web.auth import totp
 from server.web.settings import WebSettings
 from tests.web import chromium
 from tests.web import world as demo_world
@@ -403,3 +403,38 @@ def test_the_reports_page_and_its_csv_export(browser, live):
     submit(browser, "#report-filter button")
     wait_for(browser, lambda d: "vendor=AG002" in d.current_url)
     assert "AG001" not in text(browser, "#sales-by-vendor")
+
+
+def test_edit_a_customer_change_the_meters_tariff_and_see_both_on_the_meter_page(browser, live):
+    base, world = live
+    tariffs.add_tariff(
+        world.ctx, demo.SYSTEM, name="small business", blocks=(Block(None, Decimal("0.30")),)
+    )
+    meter = demo.pan(3)  # Wanjiru Kamau's (C-1003)
+    log_in(browser, base, "admin")
+    browser.get(f"{base}/customers/C-1003")
+    name = browser.find_element("id", "edit-name")
+    name.clear()
+    name.send_keys("Wanjiru Kamau-Otieno")
+    phone = browser.find_element("id", "edit-phone")
+    phone.clear()
+    phone.send_keys("+254 700 123456")
+    submit(browser, "#save-customer")
+    wait_for(browser, lambda d: "done=customer-updated" in d.current_url)
+    assert "Customer details saved." in text(browser, ".notice")
+    assert text(browser, "#customer-name").startswith("Wanjiru Kamau-Otieno")
+    browser.find_element("link text", meter).click()
+    wait_for(browser, lambda d: d.current_url.endswith(f"/meters/{meter}"))
+    browser.find_element("css selector", "#tariff-choice option[value='small business']").click()
+    browser.find_element("css selector", "#change-tariff input[name=reason]").send_keys(
+        "shop in the front room"
+    )
+    submit(browser, "#save-tariff")
+    wait_for(browser, lambda d: "done=meter-tariff" in d.current_url)
+    assert "Tariff changed" in text(browser, ".notice")
+    assert text(browser, "#meter-tariff") == "small business"
+    assert text(browser, "#meter-customer") == "Wanjiru Kamau-Otieno (C-1003)"
+    shot(browser, "meter")
+    view = meters.show_meter(world.ctx, demo.SYSTEM, meter)
+    assert (view.tariff, view.customer_name) == ("small business", "Wanjiru Kamau-Otieno")
+    assert customers.get_customer(world.ctx, demo.SYSTEM, "C-1003").phone == "+254 700 123456"

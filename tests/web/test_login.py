@@ -6,7 +6,8 @@ import re
 import httpx
 import pytest
 
-from server.web.auth import totp
+from server import demo
+from server.services import operators, totp
 from server.web.settings import WebSettings
 from tests.web.browsing import csrf_of, log_in, send_form
 from tests.web.world import PASSWORDS
@@ -230,3 +231,44 @@ def test_when_required_an_administrator_must_set_up_totp_before_any_page(app, cl
 def test_other_roles_are_not_forced_to_use_totp_when_admins_are(app, client):
     app.state.web_settings = WebSettings(admin_totp_required=True)
     assert _post_login(client, "cara", PASSWORDS["cara"]).headers["location"] == "/"
+
+
+def test_the_cookie_of_a_half_done_login_is_no_api_token(client, clock):
+    """With the password given and the code not yet, the cookie opens neither the pages nor
+    the API: a password alone never yields a bearer token."""
+    log_in(client, "sam")
+    secret = _enrol(client, clock)
+    send_form(client, "/", "/logout", {})
+    clock.advance(seconds=60)
+    assert _post_login(client, "sam", PASSWORD_SAM).headers["location"] == "/login/code"
+    half = client.cookies.get("gridvend_session")
+    bearer = {"Authorization": f"Bearer {half}"}
+    assert client.get("/api/v1/meters", headers=bearer).status_code == 401
+    page = client.get("/login/code")
+    code = totp.code_at(secret, clock.now.timestamp())
+    client.post("/login/code", data={"code": code, "csrf_token": csrf_of(page.text)})
+    full = client.cookies.get("gridvend_session")
+    assert full != half  # a new session token once the second step is given
+    assert client.get("/api/v1/meters", headers={"Authorization": f"Bearer {full}"}).is_success
+    stale = httpx.Client(transport=client._transport, base_url="http://testserver")
+    stale.cookies.set("gridvend_session", half)
+    assert stale.get("/", follow_redirects=False).headers["location"].startswith("/login")
+
+
+def test_logging_out_of_the_pages_ends_the_same_token_on_the_api(client):
+    log_in(client, "sam")
+    token = client.cookies.get("gridvend_session")
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/meters", headers=bearer).status_code == 200
+    send_form(client, "/", "/logout", {})
+    assert client.get("/api/v1/meters", headers=bearer).status_code == 401
+
+
+def test_a_disabled_operator_is_told_so_only_with_the_right_password(client, world):
+    operators.set_active(world.ctx, demo.SYSTEM, "sam", False)
+    assert "sam is disabled" in _post_login(client, "sam", PASSWORD_SAM).text
+    wrong = _post_login(client, "sam", "not the password")
+    assert "wrong username or password" in wrong.text and "disabled" not in wrong.text
+
+
+PASSWORD_SAM = PASSWORDS["sam"]

@@ -41,12 +41,23 @@ def test_the_totals_tax_and_debt_are_the_services_figures(as_admin, world, clock
     assert page.count('<rect class="bar"') >= 2 + 30  # two vendors, thirty days
 
 
-def test_the_vendor_filter_keeps_one_vendor_and_says_what_it_cannot_show(as_admin, world, clock):
+def test_the_vendor_filter_keeps_one_vendor_by_vendor_and_by_day(as_admin, world, clock):
     _week_of_sales(world, clock)
-    page = as_admin.get("/reports?vendor=AG002").text
-    assert text_of(page, "total-amount") == "20.00"
-    assert "AG001" not in text_of(page, "sales-by-vendor")
-    assert "Not available yet" in page and "no vendor filter" in page
+    page = as_admin.get("/reports?vendor=AG001").text
+    assert text_of(page, "total-amount") == "15.00"
+    assert "AG002" not in text_of(page, "sales-by-vendor")
+    days = text_of(page, "sales-by-day")
+    assert "2025-03-11 1 0 10.00" in days and "2025-03-12 1 0 5.00" in days
+    assert "20.00" not in days  # AG002's sale of the 12th is not counted
+    assert "Sales per day, AG001" in page  # the chart says whose sales it draws
+    assert "Not available yet" not in page
+    everyone = text_of(as_admin.get("/reports").text, "sales-by-day")
+    assert "2025-03-12 2 0 25.00" in everyone
+
+
+def test_an_unknown_vendor_is_refused_clearly(as_admin):
+    page = as_admin.get("/reports?vendor=NOBODY")
+    assert page.status_code == 404 and "agent NOBODY does not exist" in page.text
 
 
 def test_the_csv_export_is_the_report_as_shown(as_admin, world, clock):
@@ -74,10 +85,25 @@ def test_the_excel_export_by_day_has_a_row_per_day_with_sales(as_admin, world, c
     assert rows[-1][0] == "total" and rows[-1][3] == 35.0
 
 
-def test_a_by_day_export_for_one_vendor_is_refused_clearly(as_admin):
-    answer = as_admin.get("/reports/export?by=day&format=csv&vendor=AG001")
-    assert answer.status_code == 422
-    assert "no vendor filter" in answer.text
+def test_a_by_day_export_for_one_vendor_has_only_its_sales(as_admin, world, clock):
+    _week_of_sales(world, clock)
+    answer = as_admin.get("/reports/export?by=day&format=csv&vendor=AG002")
+    assert answer.status_code == 200
+    assert (
+        'filename="sales-by-day-2025-02-13-to-2025-03-14-AG002.csv"'
+        in answer.headers["content-disposition"]
+    )
+    rows = list(csv.reader(io.StringIO(answer.text)))
+    assert rows[1][:4] == ["2025-03-12", "1", "0", "20.00"]
+    assert rows[-1][:4] == ["total", "1", "0", "20.00"] and len(rows) == 3
+    book = load_workbook(
+        io.BytesIO(as_admin.get("/reports/export?by=day&format=xlsx&vendor=AG001").content)
+    )
+    assert [r[:2] for r in book.active.iter_rows(values_only=True)][1:] == [
+        ("2025-03-11", 1),
+        ("2025-03-12", 1),
+        ("total", 2),
+    ]
 
 
 def test_a_period_ending_before_it_starts_is_refused(as_admin):

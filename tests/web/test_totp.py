@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from server.web.auth import totp
+from server.services import totp
 
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
@@ -70,6 +70,11 @@ def test_new_secrets_are_160_bit_base32_and_differ():
 
 
 def test_the_provisioning_uri_names_issuer_account_and_parameters():
-    uri = totp.provisioning_uri("JBSWY3DPEHPK3PXP", account="sam")
-    assert uri.startswith("otpauth://totp/gridvend:sam?secret=JBSWY3DPEHPK3PXP&issuer=gridvend")
-    assert "digits=6" in uri and "period=30" in uri and "algorithm=SHA1" in uri
+    import pyotp
+
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    uri = totp.provisioning_uri(secret, account="sam")
+    assert uri.startswith(f"otpauth://totp/gridvend:sam?secret={secret}&issuer=gridvend")
+    parsed = pyotp.parse_uri(uri)  # as an authenticator app reads it
+    assert (parsed.digits, parsed.interval, parsed.digest().name) == (6, 30, "sha1")
+    assert parsed.at(1_700_000_015) == totp.code_at(secret, 1_700_000_015)

@@ -2,17 +2,22 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, File, Path, Query, UploadFile, status
 
 from server.api.dependencies import Caller, Ctx
 from server.api.schemas.catalogue import (
     BlockIO,
     CustomerIn,
     CustomerOut,
+    CustomerUpdateIn,
     DebtIn,
+    ImportErrorOut,
+    ImportReportOut,
+    MeterCustomerIn,
     MeterIn,
     MeterOut,
     MeterStateIn,
+    MeterTariffIn,
     MeterTokenListOut,
     MeterTokenRow,
     SupplyGroupIn,
@@ -21,8 +26,10 @@ from server.api.schemas.catalogue import (
     TariffOut,
 )
 from server.api.schemas.common import Limit, Offset
+from server.domain.errors import InvalidInput
 from server.domain.tariffs import Block
-from server.services import customers, meters, receipts, supply_groups, tariffs
+from server.services import bulk_import, customers, meters, receipts, supply_groups, tariffs
+from server.services.bulk_import import ImportReport
 from server.services.meter_numbers import pan_of
 from server.services.tariffs import TariffView
 
@@ -150,10 +157,66 @@ def add_customer(body: CustomerIn, ctx: Ctx, actor: Caller) -> CustomerOut:
     return _customer_out(ctx, customer)
 
 
+def _import_out(report: ImportReport) -> ImportReportOut:
+    return ImportReportOut(
+        rows=report.rows,
+        imported=report.imported,
+        committed=report.committed,
+        dry_run=report.dry_run,
+        would_import=report.would_import,
+        errors=[ImportErrorOut(line=line, message=message) for line, message in report.errors],
+    )
+
+
+def _upload(
+    kind: str, ctx: Ctx, actor: Caller, file: UploadFile, skip_bad: bool, dry_run: bool
+) -> ImportReportOut:
+    content = file.file.read(bulk_import.MAX_UPLOAD_BYTES + 1)
+    if not file.filename:
+        raise InvalidInput("unsupported_file", "send the file with its name (.csv or .xlsx)")
+    report = bulk_import.import_upload(
+        ctx, actor, kind, file.filename, content, skip_bad=skip_bad, dry_run=dry_run
+    )
+    return _import_out(report)
+
+
+Upload = Annotated[UploadFile, File(description="A .csv or .xlsx file, column names first")]
+SkipBad = Annotated[bool, Query(description="import the good rows even if some are bad")]
+DryRun = Annotated[
+    bool, Query(description="check every row and report, writing nothing (a preview)")
+]
+
+
+@customer_router.post("/import", response_model=ImportReportOut)
+def import_customers(
+    ctx: Ctx, actor: Caller, file: Upload, skip_bad: SkipBad = False, dry_run: DryRun = False
+) -> ImportReportOut:
+    """Add the customers in a file (account_no, name; optional address, phone, debt): all
+    rows or none unless `skip_bad`; with `dry_run`, only check them and report."""
+    return _upload("customers", ctx, actor, file, skip_bad, dry_run)
+
+
 @customer_router.get("/{account_no}", response_model=CustomerOut)
 def get_customer(account_no: Account, ctx: Ctx, actor: Caller) -> CustomerOut:
     """A customer by account number."""
     return _customer_out(ctx, customers.get_customer(ctx, actor, account_no))
+
+
+@customer_router.patch("/{account_no}", response_model=CustomerOut)
+def update_customer(
+    account_no: Account, body: CustomerUpdateIn, ctx: Ctx, actor: Caller
+) -> CustomerOut:
+    """Change a customer's account number, name, address or phone (the fields sent)."""
+    customer = customers.update_customer(
+        ctx,
+        actor,
+        account_no,
+        new_account_no=body.account_no,
+        name=body.name,
+        address=body.address,
+        phone=body.phone,
+    )
+    return _customer_out(ctx, customer)
 
 
 @customer_router.post("/{account_no}/debt", response_model=CustomerOut)
@@ -190,6 +253,16 @@ def add_meter(body: MeterIn, ctx: Ctx, actor: Caller) -> MeterOut:
     return MeterOut.model_validate(view)
 
 
+@meter_router.post("/import", response_model=ImportReportOut)
+def import_meters(
+    ctx: Ctx, actor: Caller, file: Upload, skip_bad: SkipBad = False, dry_run: DryRun = False
+) -> ImportReportOut:
+    """Register the meters in a file (meter, sgc, tariff; optional customer, krn, ti,
+    key_type, base_date, state): all rows or none unless `skip_bad`; with `dry_run`, only
+    check them (every check, look-ups included) and report, writing nothing."""
+    return _upload("meters", ctx, actor, file, skip_bad, dry_run)
+
+
 @meter_router.get("/{number}", response_model=MeterOut)
 def get_meter(number: Number, ctx: Ctx, actor: Caller) -> MeterOut:
     """A meter: key, state, customer, tariff."""
@@ -202,6 +275,28 @@ def set_meter_state(number: Number, body: MeterStateIn, ctx: Ctx, actor: Caller)
     return MeterOut.model_validate(
         meters.set_meter_state(ctx, actor, number, body.state, body.reason)
     )
+
+
+@meter_router.put("/{number}/tariff", response_model=MeterOut)
+def change_tariff(number: Number, body: MeterTariffIn, ctx: Ctx, actor: Caller) -> MeterOut:
+    """Price the meter's next sales at another tariff."""
+    return MeterOut.model_validate(
+        meters.change_tariff(ctx, actor, number, body.tariff, body.reason)
+    )
+
+
+@meter_router.put("/{number}/customer", response_model=MeterOut)
+def move_meter(number: Number, body: MeterCustomerIn, ctx: Ctx, actor: Caller) -> MeterOut:
+    """Give the meter to an existing customer, or to a new one added in the same step."""
+    view = meters.move_meter(
+        ctx,
+        actor,
+        number,
+        customer_account=body.customer_account,
+        new_customer=body.new_customer.model_dump() if body.new_customer else None,
+        reason=body.reason,
+    )
+    return MeterOut.model_validate(view)
 
 
 @meter_router.get("/{number}/tokens", response_model=MeterTokenListOut)

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from server.api.dependencies import Caller, Ctx
 from server.api.periods import day_range
+from server.api.schemas.common import AgentCode
 from server.api.schemas.reports import AuditVerifyOut, LedgerCheckOut, SalesReportOut
 from server.services import audit_trail, ledger_check, report_export, reports
 
@@ -15,10 +16,18 @@ router = APIRouter(prefix="/reports", tags=["reports"])
 Day = Annotated[date | None, Query(description="a date, YYYY-MM-DD")]
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @router.get(
     "/sales",
     response_model=SalesReportOut,
-    responses={200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with format=csv"}},
+    responses={
+        200: {
+            "content": {"text/csv": {}, XLSX: {}},
+            "description": "JSON, or a file with format=csv or format=xlsx",
+        }
+    },
 )
 def sales(
     ctx: Ctx,
@@ -26,14 +35,20 @@ def sales(
     by: Literal["agent", "day"] = "agent",
     start: Annotated[Day, Query(alias="from")] = None,
     end: Annotated[Day, Query(alias="to")] = None,
-    format: Literal["json", "csv"] = "json",
+    agent: Annotated[AgentCode | None, Query(description="only this vendor's sales")] = None,
+    format: Literal["json", "csv", "xlsx"] = "json",
 ) -> SalesReportOut | Response:
-    """Sales totals from `from` to `to` (inclusive local days; default the last 30 days)."""
+    """Sales totals from `from` to `to` (inclusive local days; default the last 30 days),
+    by vendor or by day, for every vendor or only `agent`."""
     first, last = day_range(ctx, start, end)
-    report = reports.sales_report(ctx, actor, by=by, start=first, end=last)
+    report = reports.sales_report(ctx, actor, by=by, start=first, end=last, agent_code=agent)
+    if format == "json":
+        return SalesReportOut.model_validate(report)
+    name = f"{report_export.file_name(report, ctx.timezone)}.{format}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":
-        return Response(report_export.to_csv(report), media_type="text/csv")
-    return SalesReportOut.model_validate(report)
+        return Response(report_export.to_csv(report), media_type="text/csv", headers=disposition)
+    return Response(report_export.to_xlsx(report), media_type=XLSX, headers=disposition)
 
 
 @router.get("/ledger-check", response_model=LedgerCheckOut)

@@ -68,6 +68,49 @@ class CustomerIn(Strict):
     debt: Annotated[Decimal, Field(ge=0, max_digits=18, allow_inf_nan=False)] = Decimal(0)
 
 
+class CustomerUpdateIn(Strict):
+    """Only the fields sent change; each is checked as when the customer was added."""
+
+    account_no: AccountNo | None = None
+    name: text(128) | None = None
+    address: text(256, min_length=0) | None = None
+    phone: text(32, min_length=0) | None = None
+
+
+class NewCustomerIn(Strict):
+    account_no: AccountNo
+    name: text(128)
+    address: text(256, min_length=0) = ""
+    phone: text(32, min_length=0) = ""
+
+
+class MeterTariffIn(Strict):
+    tariff: TariffName
+    reason: text(500, min_length=0) = ""
+
+
+class MeterCustomerIn(Strict):
+    """Exactly one of `customer_account` (an existing customer) and `new_customer`."""
+
+    customer_account: AccountNo | None = None
+    new_customer: NewCustomerIn | None = None
+    reason: text(500, min_length=0) = ""
+
+
+class ImportErrorOut(Out):
+    line: int
+    message: str
+
+
+class ImportReportOut(Out):
+    rows: int
+    imported: int
+    committed: bool
+    dry_run: bool
+    would_import: int
+    errors: list[ImportErrorOut]
+
+
 class DebtIn(Strict):
     amount: Money
     reason: text(500)

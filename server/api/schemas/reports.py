@@ -21,6 +21,7 @@ class SalesReportOut(Out):
     start: datetime
     end: datetime
     currency: str
+    agent: str | None
     rows: list[SalesRowOut]
     total: SalesRowOut
 

@@ -1,4 +1,6 @@
-"""Throttling password and code guessing: a sliding window of failures per key.
+"""Throttling password and code guessing: a sliding window of failures per key, counted
+together for the login page and the API's POST /api/v1/auth/token (one LoginThrottle per
+app, in app.state.login_throttle).
 
 Kept in this process's memory: with several server processes each counts on its own, so the
 limits multiply by the process count but stay bounded. A success clears the key's record.
@@ -47,6 +49,11 @@ class FailureWindow:
         while entries and entries[0] <= horizon:
             entries.popleft()
         return entries
+
+
+def code_key(operator_id: int) -> str:
+    """The key wrong TOTP codes are counted under: per operator, pages and API together."""
+    return f"operator:{operator_id}"
 
 
 @dataclass

@@ -1,18 +1,24 @@
 """Login sessions of the operator pages, in an HttpOnly, SameSite=Strict cookie.
 
-The cookie holds the operator's session token from `operators.log_in` (the same login the
-API uses, so disabling an operator or letting the token expire ends the page session too).
-A page opens only for a token that also has a grant row at stage "full": the grant is what
-says the second factor was given, so a token fetched from the API with only a password
-cannot open the pages of an operator who has TOTP.
+A page opens only for a cookie whose token has a grant row at stage "full". Such a token is
+a bearer token from `operators.start_session` (the same sessions the API uses, so disabling
+an operator, logging out or the token expiring ends the page session too), issued only once
+the password and, when the operator needs it, the TOTP code were given.
+
+While the second step is still due, the cookie holds a random token that is *not* a bearer
+token: its grant (stage "password" or "enrol", valid PENDING_MINUTES) names the operator and
+nothing else, so a password alone never yields a token the API would take. Completing the
+login replaces it with a new token (and a new cookie).
 """
 
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fastapi import Request, Response
-from sqlalchemy import delete, insert, select, update
+from fastapi.responses import RedirectResponse
+from sqlalchemy import delete, insert, select
 
 from server.domain.errors import Unauthenticated
 from server.domain.roles import Permission, may
@@ -24,6 +30,7 @@ from server.web.tables import session_grants
 
 COOKIE = "gridvend_session"
 FULL, PASSWORD_ONLY, MUST_ENROL = "full", "password", "enrol"
+PENDING_MINUTES = 15  # how long a login may wait between the password and the second step
 
 
 class LoginRequired(Exception):
@@ -127,18 +134,26 @@ def grant_of(ctx: ServiceContext, token: str) -> Grant | None:
     return found
 
 
-def promote(ctx: ServiceContext, token: str, stage: str = FULL) -> None:
-    """Move a session to `stage` (once its second factor is given)."""
+def start(ctx: ServiceContext, actor: Actor, stage: str) -> tuple[str, datetime]:
+    """A new page session for `actor` at `stage`: a bearer token when the login is complete
+    (FULL), else a random token only the pages know; (token, expiry)."""
+    assert actor.id is not None
+    if stage == FULL:
+        token, expires = operators.start_session(ctx, actor)
+    else:
+        token, expires = secrets.token_urlsafe(32), ctx.now() + timedelta(minutes=PENDING_MINUTES)
+    open_grant(ctx, token, actor.id, stage, expires)
+    return token, expires
 
-    def work(uow: UnitOfWork) -> None:
-        uow.session.connection().execute(
-            update(session_grants)
-            .where(session_grants.c.token_hash == _digest(token))
-            .values(stage=stage)
-        )
-        uow.commit()
 
-    ctx.transaction(work)
+def complete(ctx: ServiceContext, request: Request, viewer: "Viewer", target: str) -> Response:
+    """The second step was given: a full session (new token, new cookie) replaces the
+    half-done one, and the browser goes on to `target`."""
+    token, expires = start(ctx, viewer.actor, FULL)
+    close_grant(ctx, viewer.token)
+    response = RedirectResponse(target, status_code=303)
+    set_cookie(request, response, token, expires - ctx.now())
+    return response
 
 
 def close_grant(ctx: ServiceContext, token: str) -> None:
@@ -203,7 +218,13 @@ def session_viewer(request: Request, *, stages: tuple[str, ...] = (FULL,)) -> Vi
         raise LoginRequired
     if grant.stage not in stages:
         raise SecondFactorDue(grant.stage)
-    actor = _actor(ctx, token)
+    if grant.stage == FULL:
+        actor = _actor(ctx, token)
+    else:
+        try:
+            actor = operators.actor_by_id(ctx, grant.operator_id)
+        except Unauthenticated:
+            raise LoginRequired from None
     if actor.id != grant.operator_id:
         raise LoginRequired
     viewer = Viewer(actor, token, grant.stage)

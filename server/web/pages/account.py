@@ -7,8 +7,8 @@ from fastapi.responses import Response
 
 from server.domain.errors import Forbidden, InvalidInput
 from server.domain.roles import Role
+from server.services import second_factor
 from server.web.access import Ctx, Looker, Sender, Settings
-from server.web.auth import second_factor
 from server.web.notices import done, notice_of
 from server.web.rendering import render
 from server.web.routing import page_router

@@ -1,4 +1,4 @@
-"""Customers: search, view (their meters, arrears), add, and change arrears."""
+"""Customers: search, view (their meters, arrears), add, edit, and change arrears."""
 
 from typing import Annotated
 from urllib.parse import quote
@@ -6,7 +6,7 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from server.domain.errors import DomainError, Forbidden
+from server.domain.errors import DomainError, Forbidden, NotFound
 from server.domain.roles import Permission
 from server.services import customers
 from server.web import read_queries
@@ -89,9 +89,19 @@ def add_customer(
     return done(f"/customers/{quote(customer.account_no, safe='')}", "customer-added")
 
 
-@router.get("/customers/{account_no}")
-def customer_page(request: Request, ctx: Ctx, viewer: Looker, account_no: str) -> Response:
-    """A customer with their meters and arrears."""
+EDIT_FIELDS = ("account_no", "name", "address", "phone")
+
+
+def _customer_page(
+    request: Request,
+    ctx: Ctx,
+    viewer: Looker,
+    account_no: str,
+    *,
+    edit: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     customer = customers.get_customer(ctx, viewer.actor, account_no[:32])
     return render(
         request,
@@ -100,9 +110,50 @@ def customer_page(request: Request, ctx: Ctx, viewer: Looker, account_no: str) -
             "customer": customer,
             "debt": ctx.currency.to_decimal(customer.debt),
             "meters": read_queries.meters_of_customer(ctx, viewer.actor, customer.account_no),
+            "edit": edit or {f: getattr(customer, f) for f in EDIT_FIELDS},
             "notice": notice_of(request),
+            "error": error,
         },
+        status=status,
     )
+
+
+@router.get("/customers/{account_no}")
+def customer_page(request: Request, ctx: Ctx, viewer: Looker, account_no: str) -> Response:
+    """A customer with their meters and arrears; the form to change their details."""
+    return _customer_page(request, ctx, viewer, account_no)
+
+
+@router.post("/customers/{account_no}/edit")
+def edit_customer(
+    request: Request,
+    ctx: Ctx,
+    viewer: Sender,
+    account_no: str,
+    new_account_no: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+) -> Response:
+    """Change a customer's account number, name, address and phone (checked as when added)."""
+    typed = {"account_no": new_account_no, "name": name, "address": address, "phone": phone}
+    try:
+        customer = customers.update_customer(
+            ctx,
+            viewer.actor,
+            account_no[:32],
+            new_account_no=new_account_no,
+            name=name,
+            address=address,
+            phone=phone,
+        )
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as exc:
+        return _customer_page(
+            request, ctx, viewer, account_no, edit=typed, error=exc.message, status=status_for(exc)
+        )
+    return done(f"/customers/{quote(customer.account_no, safe='')}", "customer-updated")
 
 
 @router.post("/customers/{account_no}/debt")

@@ -6,11 +6,10 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from server.domain.errors import InvalidInput, Unauthenticated
-from server.domain.roles import Role
-from server.services import operators
+from server.services import operators, second_factor
 from server.web.access import Ctx, Settings
-from server.web.auth import csrf, second_factor
-from server.web.auth.rate_limit import LoginThrottle
+from server.web.auth import csrf
+from server.web.auth.rate_limit import LoginThrottle, code_key
 from server.web.auth.sessions import (
     FULL,
     MUST_ENROL,
@@ -18,11 +17,10 @@ from server.web.auth.sessions import (
     LoginRequired,
     SecondFactorDue,
     clear_cookie,
-    close_grant,
-    open_grant,
-    promote,
+    complete,
     session_viewer,
     set_cookie,
+    start,
 )
 from server.web.rendering import render
 from server.web.routing import page_router
@@ -110,21 +108,22 @@ def log_in(
             status=429,
         )
     try:
-        token, expires, actor = operators.log_in(ctx, username, password)
+        actor = operators.authenticate(ctx, username, password)
     except Unauthenticated as refused:
-        throttle.password_failed(username, _address(request))
+        if refused.code == "bad_credentials":
+            throttle.password_failed(username, _address(request))
         return _login_page(
             request, next_path=next, username=username, error=refused.message, status=401
         )
     throttle.password_passed(username)
-    assert actor.id is not None
-    if second_factor.status(ctx, actor.id) == second_factor.ENROLLED:
+    step = second_factor.step_due(ctx, actor, admin_totp_required=settings.admin_totp_required)
+    if step == second_factor.CODE_STEP:
         stage, target = PASSWORD_ONLY, "/login/code"
-    elif actor.role is Role.ADMIN and settings.admin_totp_required:
+    elif step == second_factor.ENROL_STEP:
         stage, target = MUST_ENROL, "/login/enrol"
     else:
         stage, target = FULL, safe_next(next)
-    open_grant(ctx, token, actor.id, stage, expires)
+    token, expires = start(ctx, actor, stage)
     response = RedirectResponse(target, status_code=303)
     set_cookie(request, response, token, expires - ctx.now())
     response.delete_cookie(csrf.LOGIN_COOKIE, path="/login")
@@ -150,7 +149,7 @@ def check_code(
     csrf.check_origin(request)
     csrf.check(viewer.csrf, csrf_token)
     assert viewer.actor.id is not None
-    key = f"operator:{viewer.actor.id}"
+    key = code_key(viewer.actor.id)
     limiter = _throttle(request).per_code
     if limiter.retry_after(key):
         return render(
@@ -168,8 +167,7 @@ def check_code(
             status=401,
         )
     limiter.succeed(key)
-    promote(ctx, viewer.token, FULL)
-    return RedirectResponse("/", status_code=303)
+    return complete(ctx, request, viewer, "/")
 
 
 @router.get("/login/enrol")
@@ -205,8 +203,7 @@ def finish_enrolment(
             {"enrolment": enrolment, "confirm_action": "/login/enrol", "error": wrong.message},
             status=422,
         )
-    promote(ctx, viewer.token, FULL)
-    return RedirectResponse("/?done=totp-on", status_code=303)
+    return complete(ctx, request, viewer, "/?done=totp-on")
 
 
 @router.post("/logout")
@@ -220,7 +217,7 @@ def log_out(request: Request, ctx: Ctx, csrf_token: Annotated[str, Form()] = "")
         return response
     csrf.check_origin(request)
     csrf.check(viewer.csrf, csrf_token)
-    close_grant(ctx, viewer.token)
+    operators.log_out(ctx, viewer.token)  # the page session, and the same token on the API
     response = RedirectResponse("/login", status_code=303)
     clear_cookie(response)
     return response

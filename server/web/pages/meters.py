@@ -1,4 +1,5 @@
-"""Meters: search, view (key, tokens, history with reprints), register, block and unblock."""
+"""Meters: search, view (key, tokens, history with reprints), register, change tariff or
+customer, block and unblock."""
 
 from typing import Annotated
 from urllib.parse import quote
@@ -6,7 +7,7 @@ from urllib.parse import quote
 from fastapi import Form, Request
 from fastapi.responses import Response
 
-from server.domain.errors import DomainError, Forbidden
+from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.domain.roles import Permission
 from server.services import meters, supply_groups, tariffs
 from server.web import read_queries
@@ -110,20 +111,115 @@ def add_meter(
     return done(f"/meters/{view.pan}", "meter-added")
 
 
-@router.get("/meters/{number}")
-def meter_page(request: Request, ctx: Ctx, viewer: Looker, number: str) -> Response:
-    """A meter: its customer, key, state, tokens and sales (each sale reprintable)."""
+MOVE_FIELDS = ("customer", "new_account_no", "new_name", "new_address", "new_phone")
+
+
+def _meter_page(
+    request: Request,
+    ctx: Ctx,
+    viewer: Looker,
+    number: str,
+    *,
+    move: dict[str, str] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     view = meters.show_meter(ctx, viewer.actor, number[:40])
     history = (
         read_queries.meter_history(ctx, viewer.actor, view.pan)
         if viewer.may(Permission.REPRINT)
         else None
     )
+    catalogue = viewer.may(Permission.MANAGE_CATALOGUE)
     return render(
         request,
         "meter.html",
-        {"meter": view, "history": history, "notice": notice_of(request)},
+        {
+            "meter": view,
+            "history": history,
+            "tariffs": tariffs.list_tariffs(ctx, viewer.actor) if catalogue else [],
+            "move": move or dict.fromkeys(MOVE_FIELDS, ""),
+            "notice": notice_of(request),
+            "error": error,
+        },
+        status=status,
     )
+
+
+@router.get("/meters/{number}")
+def meter_page(request: Request, ctx: Ctx, viewer: Looker, number: str) -> Response:
+    """A meter: its customer, key, state, tokens and sales (each sale reprintable); the
+    forms to change its tariff or customer, and to block it."""
+    return _meter_page(request, ctx, viewer, number)
+
+
+@router.post("/meters/{number}/tariff")
+def change_tariff(
+    ctx: Ctx,
+    viewer: Sender,
+    number: str,
+    tariff: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Price the meter's next sales at another tariff."""
+    view = meters.change_tariff(ctx, viewer.actor, number[:40], tariff[:64], reason)
+    return done(f"/meters/{quote(view.pan)}", "meter-tariff")
+
+
+@router.post("/meters/{number}/customer")
+def move_meter(
+    request: Request,
+    ctx: Ctx,
+    viewer: Sender,
+    number: str,
+    customer: Annotated[str, Form()] = "",
+    new_account_no: Annotated[str, Form()] = "",
+    new_name: Annotated[str, Form()] = "",
+    new_address: Annotated[str, Form()] = "",
+    new_phone: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """Give the meter to an existing customer (account number) or to a new one."""
+    typed = {
+        "customer": customer,
+        "new_account_no": new_account_no,
+        "new_name": new_name,
+        "new_address": new_address,
+        "new_phone": new_phone,
+    }
+    wants_new = any(v.strip() for v in (new_account_no, new_name, new_address, new_phone))
+    try:
+        if wants_new and customer.strip():
+            raise InvalidInput(
+                "invalid_customer",
+                "give either an existing customer's account number or a new customer, not both",
+            )
+        view = meters.move_meter(
+            ctx,
+            viewer.actor,
+            number[:40],
+            customer_account=None if wants_new else customer,
+            new_customer=(
+                {
+                    "account_no": new_account_no,
+                    "name": new_name,
+                    "address": new_address,
+                    "phone": new_phone,
+                }
+                if wants_new
+                else None
+            ),
+            reason=reason,
+        )
+    except Forbidden:
+        raise
+    except DomainError as exc:
+        if exc.code == "meter_not_found" or exc.code == "invalid_meter_number":
+            raise
+        return _meter_page(
+            request, ctx, viewer, number, move=typed, error=exc.message, status=status_for(exc)
+        )
+    return done(f"/meters/{quote(view.pan)}", "meter-moved")
 
 
 @router.post("/meters/{number}/state")

@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 
-from server.domain.errors import Conflict, InvalidInput, NotFound
+from server.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from server.domain.roles import Role
-from server.services import operators
+from server.services import operators, second_factor, totp
 from server.services.context import Actor
 from server.web import import_preview
-from server.web.auth import second_factor, sessions, totp
+from server.web.auth import sessions
 
 
 @pytest.fixture
@@ -22,11 +22,9 @@ def operator(ctx, admin) -> Actor:
     return actor
 
 
-def test_a_session_grant_moves_through_its_stages_and_ends(ctx, operator, clock):
+def test_a_session_grant_holds_its_stage_until_it_expires_or_ends(ctx, operator, clock):
     expires = clock.now + timedelta(hours=12)
-    sessions.open_grant(ctx, "token-1", operator.id, sessions.PASSWORD_ONLY, expires)
-    assert sessions.grant_of(ctx, "token-1").stage == sessions.PASSWORD_ONLY
-    sessions.promote(ctx, "token-1")
+    sessions.open_grant(ctx, "token-1", operator.id, sessions.FULL, expires)
     assert sessions.grant_of(ctx, "token-1").stage == sessions.FULL
     assert sessions.grant_of(ctx, "token-2") is None
     clock.advance(hours=13)
@@ -34,6 +32,18 @@ def test_a_session_grant_moves_through_its_stages_and_ends(ctx, operator, clock)
     clock.advance(hours=-13)
     sessions.close_grant(ctx, "token-1")
     assert sessions.grant_of(ctx, "token-1") is None
+
+
+def test_a_half_done_login_holds_no_bearer_token_and_expires_soon(ctx, operator, clock):
+    token, expires = sessions.start(ctx, operator, sessions.PASSWORD_ONLY)
+    assert sessions.grant_of(ctx, token).stage == sessions.PASSWORD_ONLY
+    assert expires == clock.now + timedelta(minutes=sessions.PENDING_MINUTES)
+    with pytest.raises(Unauthenticated):
+        operators.actor_for_token(ctx, token)  # the API does not take it
+    full, _ = sessions.start(ctx, operator, sessions.FULL)
+    assert operators.actor_for_token(ctx, full).id == operator.id
+    clock.advance(minutes=sessions.PENDING_MINUTES, seconds=1)
+    assert sessions.grant_of(ctx, token) is None and sessions.grant_of(ctx, full) is not None
 
 
 def test_enrolling_then_each_code_opens_one_login_only(ctx, operator, clock):
