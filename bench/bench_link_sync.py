@@ -147,7 +147,7 @@ def sync(world, work: Path) -> None:
         proxy.close()
     print(
         f"   sync of {SALES} queued sales, {DELAY_MS} ms added each way (RTT +{2 * DELAY_MS} ms), "
-        f"batches of {manager.BATCH}, {manager.WINDOW} in flight: all answered in "
+        f"batches of {manager.BATCH}, {manager._WINDOW} in flight: all answered in "
         f"{answered:.1f} s ({SALES / answered:.0f} sales/s), all acknowledged in {finished:.1f} s; "
         f"uplinks {sum(kinds.values())} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
     )
