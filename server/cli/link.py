@@ -13,6 +13,7 @@ import click
 from rich.table import Table
 
 from server.cli.common import clear_errors, cli_actor, console, db_option, money, open_services
+from server.cli.pruning import prune_options, start_pruner
 from server.link import broker_files, prune
 from server.link.device_secrets import DeviceSecrets
 from server.link.mqtt_bridge import BrokerAddress, MqttBridge
@@ -48,20 +49,7 @@ def link() -> None:
     default=None,
     help="Connect with TLS, checking the broker against this CA (ca.pem of `broker certs`)",
 )
-@click.option(
-    "--prune-every",
-    default=1.0,
-    show_default=True,
-    type=click.FloatRange(0),
-    help="Hours between prunings of the message log (0: never)",
-)
-@click.option(
-    "--keep-days",
-    default=float(prune.DEFAULT_KEEP_DAYS),
-    show_default=True,
-    type=click.FloatRange(0),
-    help="Pruning keeps messages younger than this",
-)
+@prune_options
 @clear_errors
 def serve(
     db_url: str,
@@ -89,16 +77,10 @@ def serve(
         client_id=client_id or f"gridvend-{socket.gethostname()}-{os.getpid()}",
         workers=workers,
     )
-    pruner = None
-    if prune_every > 0:
-        pruner = prune.Pruner(
-            ctx, cli_actor(), keep=timedelta(days=keep_days), every_s=prune_every * 3600
-        )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     bridge.start()
-    if pruner is not None:
-        pruner.start()
+    pruner = start_pruner(ctx, prune_every, keep_days)
     over = " over TLS" if ca_file else ""
     console.print(f"gridvend link: MQTT bridge to {broker_host}:{broker_port} as {user}{over}")
     try:

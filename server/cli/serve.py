@@ -1,13 +1,12 @@
 """`gridvend serve`: run the HTTP API."""
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 import click
 
-from server.cli.common import clear_errors, cli_actor, console, db_option, open_services
-from server.link import prune
+from server.cli.common import clear_errors, console, db_option, open_services
+from server.cli.pruning import prune_options, start_pruner
 from server.settings import ENV_DB
 
 
@@ -34,20 +33,7 @@ from server.settings import ENV_DB
     default=None,
     help="HTTPS: its private key (PEM)",
 )
-@click.option(
-    "--prune-every",
-    default=1.0,
-    show_default=True,
-    type=click.FloatRange(0),
-    help="Hours between prunings of the device link's message log (0: never)",
-)
-@click.option(
-    "--keep-days",
-    default=float(prune.DEFAULT_KEEP_DAYS),
-    show_default=True,
-    type=click.FloatRange(0),
-    help="Pruning keeps link messages younger than this",
-)
+@prune_options
 @clear_errors
 def serve(
     db_url: str,
@@ -69,12 +55,8 @@ def serve(
         raise click.UsageError("HTTPS needs both --tls-cert and --tls-key")
     # Check database and master key here, so a problem is one clear line, not a worker crash.
     ctx = open_services(db_url, need_keys=True)
-    pruner = None
-    if prune_every > 0:
-        keep = timedelta(days=keep_days)
-        pruner = prune.Pruner(ctx, cli_actor(), keep=keep, every_s=prune_every * 3600)
-        pruner.start()
-    else:
+    pruner = start_pruner(ctx, prune_every, keep_days)
+    if pruner is None:
         ctx.dispose()
     os.environ[ENV_DB] = db_url
     scheme = "https" if tls_cert is not None else "http"
